@@ -82,8 +82,7 @@ macro_rules! slug_type {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = String::deserialize(deserializer)?;
-                Self::new(text).map_err(serde::de::Error::custom)
+                crate::de::parsed(deserializer, "an identifier such as \"ants-identite\"")
             }
         }
     };
@@ -146,8 +145,7 @@ impl std::str::FromStr for Language {
 
 impl<'de> Deserialize<'de> for Language {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        Self::new(text).map_err(serde::de::Error::custom)
+        crate::de::parsed(deserializer, "a language code such as \"fr\"")
     }
 }
 

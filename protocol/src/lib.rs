@@ -10,6 +10,7 @@
 //! Plain types and pure functions: nothing here touches the disk or the network.
 
 pub mod api;
+mod de;
 pub mod health;
 pub mod ids;
 pub mod matcher;

@@ -53,8 +53,7 @@ impl std::str::FromStr for RecordId {
 
 impl<'de> Deserialize<'de> for RecordId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
+        crate::de::parsed(deserializer, "a UUIDv7 string")
     }
 }
 
@@ -248,8 +247,21 @@ mod tests {
         let json = serde_json::to_value(&record).unwrap();
         let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
         let mut expected = [
-            "id", "date", "hour", "duration_min", "procedures", "assisted", "language", "large_text",
-            "high_contrast", "pages_printed", "scans", "downloads", "blocked", "end", "wipe_ms",
+            "id",
+            "date",
+            "hour",
+            "duration_min",
+            "procedures",
+            "assisted",
+            "language",
+            "large_text",
+            "high_contrast",
+            "pages_printed",
+            "scans",
+            "downloads",
+            "blocked",
+            "end",
+            "wipe_ms",
         ];
         expected.sort_unstable();
         let mut keys = keys;

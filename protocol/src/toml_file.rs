@@ -174,14 +174,15 @@ impl<'i> Document<'i> {
     /// parent's span does not always contain its children's.
     fn key_at(&self, span: &Range<usize>) -> KeyPath {
         fn visit(value: &DeValue<'_>, span: &Range<usize>, path: &mut Vec<Step>, best: &mut Vec<Step>) {
-            let mut consider = |step: Step, spans: &[Range<usize>], child: &DeValue<'_>, best: &mut Vec<Step>| {
-                path.push(step);
-                if spans.iter().any(|s| contains(s, span)) && path.len() > best.len() {
-                    best.clone_from(path);
-                }
-                visit(child, span, path, best);
-                path.pop();
-            };
+            let mut consider =
+                |step: Step, spans: &[Range<usize>], child: &DeValue<'_>, best: &mut Vec<Step>| {
+                    path.push(step);
+                    if spans.iter().any(|s| contains(s, span)) && path.len() > best.len() {
+                        best.clone_from(path);
+                    }
+                    visit(child, span, path, best);
+                    path.pop();
+                };
             match value {
                 DeValue::Table(table) => {
                     for (key, child) in table.iter() {

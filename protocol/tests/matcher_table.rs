@@ -18,7 +18,10 @@ fn navigation_table() {
         // the allowed hosts themselves
         ("https://ants.gouv.fr/", Allowed("https://ants.gouv.fr")),
         ("https://passeport.ants.gouv.fr/demarches", Allowed("https://*.ants.gouv.fr")),
-        ("https://app.franceconnect.gouv.fr/api/v1/authorize?x=1", Allowed("https://*.franceconnect.gouv.fr")),
+        (
+            "https://app.franceconnect.gouv.fr/api/v1/authorize?x=1",
+            Allowed("https://*.franceconnect.gouv.fr"),
+        ),
         ("HTTPS://ANTS.GOUV.FR/", Allowed("https://ants.gouv.fr")),
         ("https://ants.gouv.fr./", Allowed("https://ants.gouv.fr")),
         ("https://ants.gouv.fr:443/", Allowed("https://ants.gouv.fr")),
@@ -44,21 +47,51 @@ fn navigation_table() {
         ("https://127.0.0.2:8080/demarches/", Refused("allowed only over http, not https")),
         // path prefixes on segment boundaries
         ("https://www.service-public.fr/particuliers", Allowed("https://www.service-public.fr/particuliers")),
-        ("https://www.service-public.fr/particuliers/", Allowed("https://www.service-public.fr/particuliers")),
-        ("https://www.service-public.fr/particuliers/vosdroits/N359", Allowed("https://www.service-public.fr/particuliers")),
+        (
+            "https://www.service-public.fr/particuliers/",
+            Allowed("https://www.service-public.fr/particuliers"),
+        ),
+        (
+            "https://www.service-public.fr/particuliers/vosdroits/N359",
+            Allowed("https://www.service-public.fr/particuliers"),
+        ),
         ("https://www.service-public.fr/particuliersX", Refused("outside the allowed paths (/particuliers)")),
         ("https://www.service-public.fr/professionnels", Refused("outside the allowed paths")),
         ("https://www.service-public.fr/particuliers/../professionnels", Refused("the path /professionnels")),
-        ("https://www.service-public.fr/particuliers/./../professionnels", Refused("the path /professionnels")),
-        ("https://www.service-public.fr/particuliers/%2e%2e/professionnels", Refused("the path /professionnels")),
-        ("https://www.service-public.fr/particuliers/%2E%2e/professionnels", Refused("the path /professionnels")),
-        ("https://www.service-public.fr/particuliers/.%2e/professionnels", Refused("the path /professionnels")),
-        ("https://www.service-public.fr/particuliers\\..\\professionnels", Refused("the path /professionnels")),
-        ("https://www.service-public.fr/%70articuliers/vosdroits", Allowed("https://www.service-public.fr/particuliers")),
+        (
+            "https://www.service-public.fr/particuliers/./../professionnels",
+            Refused("the path /professionnels"),
+        ),
+        (
+            "https://www.service-public.fr/particuliers/%2e%2e/professionnels",
+            Refused("the path /professionnels"),
+        ),
+        (
+            "https://www.service-public.fr/particuliers/%2E%2e/professionnels",
+            Refused("the path /professionnels"),
+        ),
+        (
+            "https://www.service-public.fr/particuliers/.%2e/professionnels",
+            Refused("the path /professionnels"),
+        ),
+        (
+            "https://www.service-public.fr/particuliers\\..\\professionnels",
+            Refused("the path /professionnels"),
+        ),
+        (
+            "https://www.service-public.fr/%70articuliers/vosdroits",
+            Allowed("https://www.service-public.fr/particuliers"),
+        ),
         ("https://www.service-public.fr/particuliers%2F..%2Fprofessionnels", Refused("hides an encoded '/'")),
         ("https://www.service-public.fr/particuliers%2Fx", Refused("hides an encoded '/'")),
-        ("https://www.service-public.fr/particuliers/%2e%2e%2Fprofessionnels", Refused("hides an encoded '/'")),
-        ("https://www.service-public.fr/particuliers/..%5Cprofessionnels", Refused("hides an encoded '/' or '\\'")),
+        (
+            "https://www.service-public.fr/particuliers/%2e%2e%2Fprofessionnels",
+            Refused("hides an encoded '/'"),
+        ),
+        (
+            "https://www.service-public.fr/particuliers/..%5Cprofessionnels",
+            Refused("hides an encoded '/' or '\\'"),
+        ),
         ("http://127.0.0.2:8080/demarches/%2e%2e/admin", Refused("the path /admin")),
         // schemes that are never pages
         ("file:///etc/passwd", Refused("\"file:\" scheme is not allowed for pages")),
@@ -94,7 +127,12 @@ fn frames_may_hold_inert_content_but_not_other_sites() {
     for url in ["about:blank", "about:srcdoc", "data:text/html,<p>x</p>", "blob:https://ants.gouv.fr/6b1d"] {
         assert!(matcher.explain_str(url, Context::SubFrame).is_ok(), "{url} in a frame");
     }
-    for url in ["blob:https://evil.example/6b1d", "javascript:alert(1)", "file:///etc/passwd", "https://evil.example/"] {
+    for url in [
+        "blob:https://evil.example/6b1d",
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "https://evil.example/",
+    ] {
         assert!(matcher.explain_str(url, Context::SubFrame).is_err(), "{url} in a frame");
     }
     assert!(matcher.explain_str("https://passeport.ants.gouv.fr/", Context::SubFrame).is_ok());
@@ -109,5 +147,7 @@ fn a_procedure_sees_only_its_own_rules_and_bundles() {
     let grant = allowed("https://app.franceconnect.gouv.fr/").unwrap();
     assert_eq!(grant.to_string(), "bundle \"franceconnect\", rule \"https://*.franceconnect.gouv.fr\"");
     assert!(matches!(allowed("https://www.service-public.fr/particuliers"), Err(Blocked::Host(_))));
-    assert!(policy.matcher().explain_str("https://www.service-public.fr/particuliers", Context::TopLevel).is_ok());
+    assert!(
+        policy.matcher().explain_str("https://www.service-public.fr/particuliers", Context::TopLevel).is_ok()
+    );
 }

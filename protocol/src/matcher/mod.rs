@@ -144,10 +144,8 @@ struct Target<'u> {
 impl<'u> Target<'u> {
     /// Extracts an http(s) URL's parts, or says why it can never be allowed.
     fn of(url: &'u Url) -> Result<Self, Blocked> {
-        let scheme = Scheme::from_lowercase(url.scheme()).ok_or_else(|| Blocked::Scheme {
-            scheme: url.scheme().to_owned(),
-            where_: "for pages",
-        })?;
+        let scheme = Scheme::from_lowercase(url.scheme())
+            .ok_or_else(|| Blocked::Scheme { scheme: url.scheme().to_owned(), where_: "for pages" })?;
         if !url.username().is_empty() || url.password().is_some() {
             return Err(Blocked::UserInfo);
         }
@@ -229,12 +227,14 @@ impl Matcher {
             return Err(Blocked::Host(inner));
         }
         let target = Target::of(url)?;
-        let candidates: Vec<&Rule> = self.candidates(target.host).map(|i| &self.rules[i as usize].rule).collect();
+        let candidates: Vec<&Rule> =
+            self.candidates(target.host).map(|i| &self.rules[i as usize].rule).collect();
         let host = target.host.to_owned();
         if candidates.is_empty() {
             return Err(Blocked::Host(host));
         }
-        let same_scheme: Vec<&Rule> = candidates.iter().copied().filter(|r| r.scheme() == target.scheme).collect();
+        let same_scheme: Vec<&Rule> =
+            candidates.iter().copied().filter(|r| r.scheme() == target.scheme).collect();
         if same_scheme.is_empty() {
             return Err(Blocked::SchemeForHost {
                 host,

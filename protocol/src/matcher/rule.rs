@@ -91,8 +91,8 @@ impl Rule {
     pub fn parse(text: &str) -> Result<Self, RuleError> {
         let (scheme_text, rest) = text.split_once("://").ok_or(RuleError::Shape)?;
         let scheme_lower = scheme_text.to_ascii_lowercase();
-        let scheme = Scheme::from_lowercase(&scheme_lower)
-            .ok_or_else(|| RuleError::Scheme(scheme_text.to_owned()))?;
+        let scheme =
+            Scheme::from_lowercase(&scheme_lower).ok_or_else(|| RuleError::Scheme(scheme_text.to_owned()))?;
         if rest.contains(['?', '#']) {
             return Err(RuleError::QueryOrFragment);
         }
@@ -208,8 +208,7 @@ impl Serialize for Rule {
 
 impl<'de> Deserialize<'de> for Rule {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        Self::parse(&text).map_err(serde::de::Error::custom)
+        crate::de::parsed(deserializer, "a rule such as \"https://*.ants.gouv.fr\"")
     }
 }
 

@@ -208,12 +208,12 @@ impl Policy {
     }
 }
 
-fn procedure_rules<'a>(procedure: &'a Procedure, bundles: &'a [Bundle]) -> impl Iterator<Item = SourcedRule> + 'a {
-    let shared = procedure
-        .bundles
-        .iter()
-        .filter_map(|id| bundles.iter().find(|b| &b.id == id))
-        .flat_map(bundle_rules);
+fn procedure_rules<'a>(
+    procedure: &'a Procedure,
+    bundles: &'a [Bundle],
+) -> impl Iterator<Item = SourcedRule> + 'a {
+    let shared =
+        procedure.bundles.iter().filter_map(|id| bundles.iter().find(|b| &b.id == id)).flat_map(bundle_rules);
     own_rules(procedure).chain(shared)
 }
 
@@ -227,6 +227,9 @@ fn bundle_rules(bundle: &Bundle) -> impl Iterator<Item = SourcedRule> + '_ {
     bundle.allow.iter().map(move |rule| SourcedRule { source: source.clone(), rule: rule.clone() })
 }
 
-fn all_rules<'a>(procedures: &'a [Procedure], bundles: &'a [Bundle]) -> impl Iterator<Item = SourcedRule> + 'a {
+fn all_rules<'a>(
+    procedures: &'a [Procedure],
+    bundles: &'a [Bundle],
+) -> impl Iterator<Item = SourcedRule> + 'a {
     procedures.iter().flat_map(own_rules).chain(bundles.iter().flat_map(bundle_rules))
 }

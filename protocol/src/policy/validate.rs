@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::ops::RangeInclusive;
 
-use super::{Localized, Procedure, RawPolicy, Station, FORMAT_VERSION, THEMATICS};
+use super::{FORMAT_VERSION, Localized, Procedure, RawPolicy, Station, THEMATICS};
 use crate::ids::Language;
 use crate::matcher::{Context, Matcher};
 use crate::toml_file::{Document, KeyPath, Problem};
@@ -69,25 +69,37 @@ impl Checker<'_, '_> {
         let key = KeyPath::root().key("station");
         self.in_range(key.key("idle_timeout_s"), station.idle_timeout_s, IDLE_TIMEOUT_S, "seconds");
         self.in_range(key.key("idle_warning_s"), station.idle_warning_s, IDLE_WARNING_S, "seconds");
-        if station.idle_warning_s >= station.idle_timeout_s && IDLE_TIMEOUT_S.contains(&station.idle_timeout_s) {
+        if station.idle_warning_s >= station.idle_timeout_s
+            && IDLE_TIMEOUT_S.contains(&station.idle_timeout_s)
+        {
             self.problem(
                 key.key("idle_warning_s"),
                 format!("must be shorter than idle_timeout_s ({} s)", station.idle_timeout_s),
             );
         }
         let assisted = station.idle_timeout_s..=ASSISTED_IDLE_TIMEOUT_MAX_S;
-        self.in_range(key.key("assisted_idle_timeout_s"), station.assisted_idle_timeout_s, assisted, "seconds");
+        self.in_range(
+            key.key("assisted_idle_timeout_s"),
+            station.assisted_idle_timeout_s,
+            assisted,
+            "seconds",
+        );
         self.in_range(key.key("max_pages_per_session"), station.max_pages_per_session, MAX_PAGES, "pages");
         self.languages(&key.key("languages"), &station.languages);
         self.not_blank(key.key("funding_notice"), &station.funding_notice);
         self.not_blank(key.key("help"), &station.help);
         for (i, mime) in station.download_types.iter().enumerate() {
             let well_formed = mime.split_once('/').is_some_and(|(kind, sub)| {
-                let token = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+                let token = |s: &str| {
+                    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                };
                 token(kind) && token(sub)
             });
             if !well_formed {
-                self.problem(key.key("download_types").index(i), format!("{mime:?} is not a MIME type: expected e.g. \"application/pdf\""));
+                self.problem(
+                    key.key("download_types").index(i),
+                    format!("{mime:?} is not a MIME type: expected e.g. \"application/pdf\""),
+                );
             }
         }
     }
@@ -113,7 +125,10 @@ impl Checker<'_, '_> {
         for (i, bundle) in policy.bundles.iter().enumerate() {
             let key = KeyPath::root().key("bundle").index(i);
             if !seen.insert(&bundle.id) {
-                self.problem(key.key("id"), format!("bundle id \"{}\" is used twice: expected unique ids", bundle.id));
+                self.problem(
+                    key.key("id"),
+                    format!("bundle id \"{}\" is used twice: expected unique ids", bundle.id),
+                );
             }
             if bundle.allow.is_empty() {
                 self.problem(key.key("allow"), "is empty: expected at least one rule");
@@ -126,7 +141,10 @@ impl Checker<'_, '_> {
 
     fn procedures(&mut self, policy: &RawPolicy) {
         if policy.procedures.is_empty() {
-            self.problem(KeyPath::root(), "no [[procedure]]: expected at least one procedure for the home screen");
+            self.problem(
+                KeyPath::root(),
+                "no [[procedure]]: expected at least one procedure for the home screen",
+            );
         }
         let mut seen = HashSet::new();
         for (i, procedure) in policy.procedures.iter().enumerate() {
@@ -161,7 +179,9 @@ impl Checker<'_, '_> {
             None if required || !texts.is_empty() => {
                 self.problem(key.clone(), "has no French text: expected fr = \"…\"");
             }
-            Some(text) if text.trim().is_empty() => self.problem(key.key("fr"), "is empty: expected a short text"),
+            Some(text) if text.trim().is_empty() => {
+                self.problem(key.key("fr"), "is empty: expected a short text")
+            }
             _ => {}
         }
         for language in languages {
