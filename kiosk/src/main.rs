@@ -1,1 +1,12 @@
-fn main() {}
+//! `kiosk`: the station shell's command line.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use kiosk::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Policy(command) => kiosk::policy_cmd::run(&command).emit(),
+    }
+}

@@ -1,0 +1,7 @@
+//! The station shell: what a resident sees and touches.
+//!
+//! For now the kiosk binary carries the policy tools IT staff use before publishing a catalogue
+//! (`kiosk policy check|explain|show`); see [`cli`].
+
+pub mod cli;
+pub mod policy_cmd;
