@@ -19,6 +19,20 @@ pub enum Command {
     /// Check and explain station policy files.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Check the kiosk's own configuration file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// `kiosk config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate a kiosk configuration file: exit 0 if valid, 1 with every problem found.
+    Check {
+        /// The configuration file.
+        #[arg(default_value = crate::config::DEFAULT_CONFIG_FILE)]
+        file: PathBuf,
+    },
 }
 
 /// `kiosk policy …`: tools for the station policy file.

@@ -2,39 +2,12 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::ExitCode;
 
 use protocol::toml_file::FileError;
 use protocol::{Context, Language, Policy, ProcedureId};
 
 use crate::cli::PolicyCommand;
-
-/// Exit code of a usage error (bad arguments, unreadable or invalid policy for `explain`).
-pub const USAGE_ERROR: u8 = 2;
-
-/// What a command prints and how it exits.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Outcome {
-    /// Exit status.
-    pub code: u8,
-    /// Text for standard output.
-    pub stdout: String,
-    /// Text for standard error.
-    pub stderr: String,
-}
-
-impl Outcome {
-    fn new(code: u8, stdout: String, stderr: String) -> Self {
-        Self { code, stdout, stderr }
-    }
-
-    /// Prints the texts and returns the exit code.
-    pub fn emit(self) -> ExitCode {
-        print!("{}", self.stdout);
-        eprint!("{}", self.stderr);
-        ExitCode::from(self.code)
-    }
-}
+use crate::outcome::{Outcome, USAGE_ERROR};
 
 /// Runs one `kiosk policy` command.
 pub fn run(command: &PolicyCommand) -> Outcome {
@@ -137,7 +110,13 @@ fn show(file: &Path, lang: &str) -> Outcome {
         }
         let rules = procedure.allow.len()
             + procedure.bundles.iter().filter_map(|b| policy.bundle(b)).map(|b| b.allow.len()).sum::<usize>();
-        let _ = writeln!(out, "    {}  ({}, {rules} allow rules)", procedure.start, procedure.category);
+        let _ = writeln!(
+            out,
+            "    {}  ({}, {})",
+            procedure.start,
+            procedure.category,
+            plural(rules, "allow rule")
+        );
     }
     let _ = writeln!(out, "\n{}\n{}", policy.station.funding_notice, policy.station.help);
     Outcome::new(0, out, warnings(&policy, file))

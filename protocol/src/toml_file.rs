@@ -108,6 +108,36 @@ impl fmt::Display for FileError {
     }
 }
 
+/// Parses `text` into `T`, then runs `validate` over it; `file` names the file in every problem.
+///
+/// For configuration files: `T` should use `#[serde(deny_unknown_fields)]` so misspelt keys are
+/// reported rather than ignored.
+pub fn load<T: DeserializeOwned>(
+    text: &str,
+    file: &str,
+    validate: impl FnOnce(&T, &Document<'_>) -> Vec<Problem>,
+) -> Result<T, FileError> {
+    let fail = |problems| FileError { file: file.to_owned(), problems };
+    let document = Document::parse(text).map_err(|p| fail(vec![p]))?;
+    let value: T = document.deserialize().map_err(|p| fail(vec![p]))?;
+    let problems = validate(&value, &document);
+    if problems.is_empty() { Ok(value) } else { Err(fail(problems)) }
+}
+
+/// A problem when a number lies outside `range`, named by `key` and `unit`.
+pub fn check_range<T: PartialOrd + fmt::Display>(
+    doc: &Document<'_>,
+    key: KeyPath,
+    value: T,
+    range: std::ops::RangeInclusive<T>,
+    unit: &str,
+) -> Option<Problem> {
+    (!range.contains(&value)).then(|| {
+        let (low, high) = (range.start(), range.end());
+        doc.problem(key, format!("{value} is out of range: expected {low} to {high} {unit}"))
+    })
+}
+
 /// A parsed TOML document that remembers where each value was written.
 pub struct Document<'i> {
     text: &'i str,

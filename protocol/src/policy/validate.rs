@@ -6,7 +6,7 @@ use std::ops::RangeInclusive;
 use super::{FORMAT_VERSION, Localized, Procedure, RawPolicy, Station, THEMATICS};
 use crate::ids::Language;
 use crate::matcher::{Context, Matcher};
-use crate::toml_file::{Document, KeyPath, Problem};
+use crate::toml_file::{Document, KeyPath, Problem, check_range};
 
 /// Accepted range of `idle_timeout_s`: long enough to read a page, short enough to protect the next resident.
 pub const IDLE_TIMEOUT_S: RangeInclusive<u32> = 30..=3600;
@@ -53,10 +53,7 @@ impl Checker<'_, '_> {
     }
 
     fn in_range(&mut self, key: KeyPath, value: u32, range: RangeInclusive<u32>, unit: &str) {
-        if !range.contains(&value) {
-            let (low, high) = (range.start(), range.end());
-            self.problem(key, format!("{value} is out of range: expected {low} to {high} {unit}"));
-        }
+        self.problems.extend(check_range(self.doc, key, value, range, unit));
     }
 
     fn not_blank(&mut self, key: KeyPath, text: &str) {

@@ -1,0 +1,127 @@
+//! The server's configuration (`/etc/fleet-server/server.toml`).
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use protocol::toml_file::{self, Document, FileError, KeyPath, Problem, check_range};
+
+/// Settings of the fleet server.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address the HTTP server listens on.
+    pub listen: SocketAddr,
+    /// Directory of the embedded database and other data.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; `sqlite://<data_dir>/fleet.db` when unset. May hold a password.
+    pub database: Option<String>,
+    /// Seconds without a report after which a station is shown offline.
+    pub offline_after_s: u64,
+    /// Days of health history kept per station.
+    pub health_retention_days: u32,
+    /// Whether session cookies are marked `Secure` (off only behind plain HTTP on loopback).
+    pub secure_cookies: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("/var/lib/fleet-server"),
+            database: None,
+            offline_after_s: 300,
+            health_retention_days: 90,
+            secure_cookies: true,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Parses and checks a configuration text; `file` names it in messages.
+    pub fn parse(text: &str, file: &str) -> Result<Self, FileError> {
+        toml_file::load(text, file, validate)
+    }
+
+    /// The database URL in use.
+    pub fn database_url(&self) -> String {
+        self.database
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("fleet.db").display()))
+    }
+}
+
+/// The database URL with any password replaced, for logs and `Debug`.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database", &redact(&self.database_url()))
+            .field("offline_after_s", &self.offline_after_s)
+            .field("health_retention_days", &self.health_retention_days)
+            .field("secure_cookies", &self.secure_cookies)
+            .finish()
+    }
+}
+
+fn validate(config: &ServerConfig, doc: &Document<'_>) -> Vec<Problem> {
+    let key = |k: &str| KeyPath::root().key(k);
+    let mut problems: Vec<Problem> = [
+        check_range(doc, key("offline_after_s"), config.offline_after_s, 30..=86_400, "seconds"),
+        check_range(doc, key("health_retention_days"), config.health_retention_days, 1..=3650, "days"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if let Some(database) = &config.database
+        && !(database.starts_with("sqlite:")
+            || database.starts_with("postgres://")
+            || database.starts_with("postgresql://"))
+    {
+        problems.push(doc.problem(
+            key("database"),
+            format!("{:?} is not a database URL: expected sqlite://PATH or postgres://…", redact(database)),
+        ));
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_the_logs() {
+        let config =
+            ServerConfig::parse("database = \"postgres://fleet:s3cret@127.0.0.1/fleet\"\n", "server.toml")
+                .unwrap();
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("s3cret"), "{debug}");
+        assert!(debug.contains("postgres://fleet:***@127.0.0.1/fleet"), "{debug}");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let error = ServerConfig::parse("listen = \"localhost\"\n", "server.toml").unwrap_err().to_string();
+        assert!(error.starts_with("server.toml:1:10: listen: invalid socket address syntax"), "{error}");
+        let error = ServerConfig::parse("database = \"mysql://x\"\n", "server.toml").unwrap_err().to_string();
+        assert!(error.contains("database: \"mysql://x\" is not a database URL"), "{error}");
+        assert_eq!(
+            ServerConfig::parse("", "server.toml").unwrap().database_url(),
+            "sqlite:///var/lib/fleet-server/fleet.db"
+        );
+    }
+}

@@ -1,0 +1,4 @@
+//! The central service: station API, admin dashboard, usage figures and exports.
+//! For now: its configuration ([`config`]).
+
+pub mod config;

@@ -1,0 +1,31 @@
+# Shared helpers of the README's commands (scripts/demo, scripts/test). Source it, don't run it.
+
+# Prints a visible step title.
+step() {
+  printf '\n==> %s\n' "$*"
+}
+
+# Installs the Debian packages given as arguments that are not installed yet (idempotent).
+# Runs apt-get as root, or through sudo when not root.
+ensure_packages() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+      missing+=("$pkg")
+    fi
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  step "installing Debian packages: ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# Checks that cargo and the pinned toolchain are there; they come with the machine, not from apt.
+ensure_rust() {
+  if ! command -v cargo >/dev/null; then
+    echo "cargo is missing: install the Rust toolchain named in rust-toolchain.toml (rustup)" >&2
+    exit 1
+  fi
+}
