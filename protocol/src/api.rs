@@ -60,6 +60,27 @@ pub struct ReportResponse {
     pub duplicates: Vec<RecordId>,
 }
 
+/// The policy as it travels from the server to a station: the TOML text, its published version
+/// number and an `ETag` derived from both, so a station that has it already gets `304`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyDocument {
+    /// The version number the server gave it when it was published.
+    pub version: u64,
+    /// The policy file's text, exactly as published (comments included).
+    pub text: String,
+}
+
+impl PolicyDocument {
+    /// The strong `ETag` of this document (quoted, as in the HTTP header): the version and a
+    /// 64-bit FNV-1a hash of the text, stable across server restarts and replicas.
+    pub fn etag(&self) -> String {
+        let hash = self.text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+        format!("\"v{}-{hash:016x}\"", self.version)
+    }
+}
+
 /// The body of every 4xx answer of the station API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
@@ -68,4 +89,42 @@ pub struct ApiError {
     /// The JSON path of the bad field, for invalid input (e.g. `records[3].hour`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_change_with_the_text_or_the_version_and_only_then() {
+        let doc = PolicyDocument { version: 3, text: "version = 1\n".into() };
+        let etag = doc.etag();
+        assert!(etag.starts_with("\"v3-") && etag.ends_with('"') && etag.len() == 21, "{etag}");
+        assert_eq!(etag, doc.clone().etag());
+        assert_ne!(etag, PolicyDocument { version: 4, ..doc.clone() }.etag());
+        assert_ne!(etag, PolicyDocument { text: "version = 1\n#\n".into(), ..doc }.etag());
+    }
+
+    #[test]
+    fn messages_use_the_agreed_field_names() {
+        let enrol: EnrolRequest =
+            serde_json::from_str(r#"{"code":"K7F2-9QX","hostname":"pan-01","agent_version":"0.1.0"}"#)
+                .unwrap();
+        assert_eq!(enrol.kiosk_version, None);
+        let answer = EnrolResponse { station_id: Uuid::nil(), token: "t".into() };
+        assert_eq!(
+            serde_json::to_string(&answer).unwrap(),
+            r#"{"station_id":"00000000-0000-0000-0000-000000000000","token":"t"}"#
+        );
+        let report: ReportRequest = serde_json::from_str(r#"{"records":[],"health":null}"#).unwrap();
+        assert!(report.records.is_empty() && report.health.is_none());
+        let reply = ReportResponse::default();
+        assert_eq!(serde_json::to_string(&reply).unwrap(), r#"{"accepted":[],"duplicates":[]}"#);
+        let error = ApiError { error: "hour out of range".into(), path: Some("records[3].hour".into()) };
+        assert_eq!(
+            serde_json::to_string(&error).unwrap(),
+            r#"{"error":"hour out of range","path":"records[3].hour"}"#
+        );
+        assert!(serde_json::from_str::<ReportRequest>(r#"{"records":[],"health":null,"x":1}"#).is_err());
+    }
 }
