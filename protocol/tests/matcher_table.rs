@@ -36,6 +36,8 @@ fn navigation_table() {
         ("https://\u{430}nts.gouv.fr/", Refused("no rule allows the host xn--nts-5cd.gouv.fr")),
         ("https://xn--nts-5cd.gouv.fr/", Refused("no rule allows the host xn--nts-5cd.gouv.fr")),
         ("https://franceconnect.gouv.fr.evil.example/", Refused("no rule allows the host")),
+        ("https://.ants.gouv.fr/", Refused("no rule allows the host .ants.gouv.fr")),
+        ("https://a..ants.gouv.fr/", Refused("no rule allows the host a..ants.gouv.fr")),
         // IDN rules match their Unicode and punycode spellings
         ("https://MAIRIE-ÉVRY.fr/etat-civil", Allowed("https://mairie-évry.fr")),
         ("https://xn--mairie-vry-h7a.fr/", Allowed("https://mairie-évry.fr")),
@@ -136,6 +138,10 @@ fn frames_may_hold_inert_content_but_not_other_sites() {
         assert!(matcher.explain_str(url, Context::SubFrame).is_err(), "{url} in a frame");
     }
     assert!(matcher.explain_str("https://passeport.ants.gouv.fr/", Context::SubFrame).is_ok());
+    let why = matcher.explain_str("blob:https://evil.example/6b1d", Context::SubFrame).unwrap_err();
+    assert_eq!(why.to_string(), "no rule allows the host evil.example");
+    let why = matcher.explain_str("javascript:alert(1)", Context::SubFrame).unwrap_err();
+    assert_eq!(why.to_string(), "the \"javascript:\" scheme is not allowed in frames");
 }
 
 #[test]

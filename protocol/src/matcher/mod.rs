@@ -223,8 +223,9 @@ impl Matcher {
             return built_in;
         }
         if context == Context::SubFrame && url.scheme() == "blob" {
-            let inner = url.path().to_owned();
-            return Err(Blocked::Host(inner));
+            let inner =
+                Url::parse(url.path()).map_err(|e| Blocked::InvalidUrl(format!("blob origin: {e}")))?;
+            return Err(Blocked::Host(Target::of(&inner)?.host.to_owned()));
         }
         let target = Target::of(url)?;
         let candidates: Vec<&Rule> =
@@ -267,6 +268,7 @@ impl Matcher {
         let exact = self.exact.get(host).into_iter().flatten().copied();
         let parents = host
             .match_indices('.')
+            .filter(|&(dot, _)| dot > 0 && !host[..dot].ends_with('.'))
             .filter_map(move |(dot, _)| self.subdomains.get(&host[dot + 1..]))
             .flatten()
             .copied();
