@@ -3,11 +3,13 @@
 //! For now the kiosk binary carries the policy tools IT staff use before publishing a catalogue
 //! (`kiosk policy check|explain|show`) and its own configuration check
 //! (`kiosk config check`); see [`cli`]. The session machinery that needs no window is here too:
-//! session folders and their crash recovery ([`session_store`]) and the usage outbox ([`outbox`]).
+//! session folders and their crash recovery ([`session_store`]), the usage outbox ([`outbox`]) and
+//! the policy in force with its last-good fallback ([`policy_keeper`]).
 
 pub mod cli;
 pub mod config;
 pub mod outbox;
 pub mod outcome;
 pub mod policy_cmd;
+pub mod policy_keeper;
 pub mod session_store;
