@@ -50,15 +50,19 @@ impl KioskConfig {
         toml_file::load(text, file, validate)
     }
 
+    /// Reads and checks `path`; the error names the file and every problem.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{name}: cannot read the configuration: {e}"))?;
+        Self::parse(&text, &name).map_err(|e| e.to_string())
+    }
+
     /// Reads `path`; on any problem returns the defaults and the reason, so the kiosk still starts.
     pub fn load_or_default(path: &Path) -> (Self, Option<String>) {
-        let name = path.display().to_string();
-        match std::fs::read_to_string(path) {
-            Ok(text) => match Self::parse(&text, &name) {
-                Ok(config) => (config, None),
-                Err(error) => (Self::default(), Some(format!("{error}\nusing safe defaults"))),
-            },
-            Err(error) => (Self::default(), Some(format!("{name}: {error}; using safe defaults"))),
+        match Self::load(path) {
+            Ok(config) => (config, None),
+            Err(reason) => (Self::default(), Some(format!("{reason}\nusing safe defaults"))),
         }
     }
 
@@ -70,17 +74,14 @@ impl KioskConfig {
 
 /// `kiosk config check FILE`.
 pub fn check(file: &Path) -> Outcome {
-    let name = file.display().to_string();
-    let text = match std::fs::read_to_string(file) {
-        Ok(text) => text,
-        Err(e) => {
-            return Outcome::new(1, String::new(), format!("{name}: cannot read the configuration: {e}\n"));
-        }
-    };
-    match KioskConfig::parse(&text, &name) {
+    match KioskConfig::load(file) {
         Ok(config) => Outcome::new(
             0,
-            format!("{name}: valid kiosk configuration; policy file {}\n", config.policy_path().display()),
+            format!(
+                "{}: valid kiosk configuration; policy file {}\n",
+                file.display(),
+                config.policy_path().display()
+            ),
             String::new(),
         ),
         Err(error) => Outcome::new(1, String::new(), format!("{error}\n")),

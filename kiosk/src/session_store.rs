@@ -58,7 +58,7 @@ pub enum RecoveryError {
 #[derive(Debug, Serialize, Deserialize)]
 struct Marker {
     started: NaiveDateTime,
-    record: UsageRecord,
+    tally: SessionTally,
 }
 
 /// The station's session folders.
@@ -157,8 +157,7 @@ impl SessionFolder {
 
     /// Keeps the tally so far on disk, so a crash still counts the session with its procedures.
     pub fn save(&self, tally: &SessionTally) -> io::Result<()> {
-        let record = self.record(tally.clone(), SessionEnd::Recovered, Duration::ZERO);
-        let marker = Marker { started: self.started_local, record };
+        let marker = Marker { started: self.started_local, tally: tally.clone() };
         let text = serde_json::to_vec(&marker).expect("markers always serialize");
         let temporary = self.path.join(format!("{MARKER}.new"));
         std::fs::write(&temporary, text)?;
@@ -184,20 +183,9 @@ fn recovered_record(path: &Path) -> UsageRecord {
         .and_then(|name| name.parse::<RecordId>().ok())
         .unwrap_or_else(RecordId::generate);
     match marker {
-        Some(Marker { started, record }) => {
+        Some(Marker { started, tally }) => {
             let ended = DateTime::<Local>::from(last_write).naive_local();
             let duration = (ended - started).to_std().unwrap_or_default();
-            let tally = SessionTally {
-                procedures: record.procedures,
-                assisted: record.assisted,
-                language: record.language,
-                large_text: record.large_text,
-                high_contrast: record.high_contrast,
-                pages_printed: record.pages_printed,
-                scans: record.scans,
-                downloads: record.downloads,
-                blocked: record.blocked,
-            };
             UsageRecord::new(id, started, duration, tally, SessionEnd::Recovered, Duration::ZERO)
         }
         None => {

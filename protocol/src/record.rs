@@ -104,7 +104,9 @@ impl SessionEnd {
 }
 
 /// What the kiosk counts during a session; becomes a [`UsageRecord`] when the session ends.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serializable so the kiosk can keep it on disk and still count a session after a crash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SessionTally {
     /// Procedures opened, in order, each once.
     pub procedures: Vec<ProcedureId>,

@@ -169,11 +169,11 @@ impl<'i> Document<'i> {
     /// A problem about the value at `key` (or its closest written ancestor).
     pub fn problem(&self, key: KeyPath, message: impl Into<String>) -> Problem {
         let span = self.span_of(&key);
-        Problem { key, message: message.into(), ..located(self.text, span) }
+        Problem { key, message: message.into(), ..located(self.text, Some(span)) }
     }
 
     /// The span of the value at `key`, or of the deepest ancestor that is written in the file.
-    fn span_of(&self, key: &KeyPath) -> Option<Range<usize>> {
+    fn span_of(&self, key: &KeyPath) -> Range<usize> {
         let mut current: &DeTable<'i> = self.root.get_ref();
         let mut current_span = self.root.span();
         let mut value: Option<&Spanned<DeValue<'i>>> = None;
@@ -195,7 +195,7 @@ impl<'i> Document<'i> {
                 None => break,
             }
         }
-        Some(current_span)
+        current_span
     }
 
     /// The deepest key whose value (or key) contains `span`; the root if none does.
