@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 /// The public digital access point kiosk.
 #[derive(Debug, Parser)]
@@ -22,6 +22,57 @@ pub enum Command {
     /// Check the kiosk's own configuration file.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Open the kiosk window: the residents' home screen.
+    Run(RunArgs),
+    /// Measure N real sessions (window, WebKit, wipe) and print the figures as one JSON line.
+    Bench(BenchArgs),
+    /// Volunteer PIN tools.
+    #[command(subcommand)]
+    Volunteer(VolunteerCommand),
+}
+
+/// `kiosk run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Policy file; default: the one the agent installs in the station directory.
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
+    /// Station directory; default: from the kiosk configuration.
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+    /// Kiosk configuration file (a missing or broken one falls back to safe defaults).
+    #[arg(long, default_value = crate::config::DEFAULT_CONFIG_FILE)]
+    pub config: PathBuf,
+}
+
+/// `kiosk bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Policy file; the URL must be allowed by one of its procedures.
+    #[arg(long)]
+    pub policy: PathBuf,
+    /// The page each session opens.
+    #[arg(long)]
+    pub url: String,
+    /// How many sessions in a row.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub sessions: u32,
+    /// The page is ready when `document.title` equals this (default: when it finished loading).
+    #[arg(long)]
+    pub ready_title: Option<String>,
+    /// Station directory (usage records are written to its outbox like any session's).
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+    /// Kiosk configuration file.
+    #[arg(long, default_value = crate::config::DEFAULT_CONFIG_FILE)]
+    pub config: PathBuf,
+}
+
+/// `kiosk volunteer …`.
+#[derive(Debug, Subcommand)]
+pub enum VolunteerCommand {
+    /// Read a PIN (4 to 8 digits) on standard input and print its hash for `volunteer_pin_hash`.
+    HashPin,
 }
 
 /// `kiosk config …`.

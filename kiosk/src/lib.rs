@@ -6,10 +6,17 @@
 //! session folders and their crash recovery ([`session_store`]), the usage outbox ([`outbox`]) and
 //! the policy in force with its last-good fallback ([`policy_keeper`]).
 
+pub mod app;
+pub mod browser;
 pub mod cli;
 pub mod config;
+pub mod i18n;
+pub mod idle;
+pub mod launch;
 pub mod outbox;
 pub mod outcome;
 pub mod policy_cmd;
 pub mod policy_keeper;
 pub mod session_store;
+pub mod status;
+pub mod volunteer;

@@ -9,6 +9,8 @@
 //!
 //! Plain types and pure functions: nothing here touches the disk or the network.
 
+#![forbid(unsafe_code)]
+
 pub mod api;
 mod de;
 pub mod health;

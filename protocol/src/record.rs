@@ -198,7 +198,7 @@ impl UsageRecord {
         end: SessionEnd,
         wipe: Duration,
     ) -> Self {
-        let duration_min = u32::try_from(duration.as_secs().div_ceil(60)).unwrap_or(u32::MAX);
+        let duration_min = u32::try_from(duration.as_millis().div_ceil(60_000)).unwrap_or(u32::MAX);
         let hour = Hour::new(u8::try_from(started.hour()).unwrap_or(0)).unwrap_or(Hour(0));
         Self {
             id,

@@ -1,6 +1,8 @@
 //! Helpers for the end-to-end tests in `tests/`: where the workspace's programs and shipped
 //! configuration are.
 
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,0 +1,82 @@
+//! One resident's session: its folder, its browser, what it counts, its idle watch.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use protocol::policy::Station;
+use protocol::{Matcher, ProcedureId, SessionTally};
+
+use crate::browser::Browser;
+use crate::idle::IdleWatch;
+use crate::session_store::SessionFolder;
+
+/// A session in progress.
+pub struct Session {
+    /// Its folder (downloads; deleted by the wipe).
+    pub folder: SessionFolder,
+    /// What it counts for the usage record.
+    pub tally: SessionTally,
+    /// The webview, once a procedure was opened.
+    pub browser: Option<Browser>,
+    /// The procedure shown now.
+    pub procedure: ProcedureId,
+    /// What the session may visit now (the current procedure's rules and bundles).
+    pub matcher: Rc<RefCell<Matcher>>,
+    /// Input watch for the countdown.
+    pub idle: IdleWatch,
+    /// Last input seen inside the webview (updated by GTK callbacks).
+    pub web_input: Rc<Cell<Instant>>,
+    /// Whether the page shown was opened as a "new window" (then a close button is offered).
+    pub in_new_window: bool,
+    /// Why the last page was blocked, for the help screen.
+    pub last_blocked: Option<String>,
+}
+
+impl Session {
+    /// A new session for `procedure`.
+    pub fn new(
+        folder: SessionFolder,
+        tally: SessionTally,
+        procedure: ProcedureId,
+        matcher: Matcher,
+        station: &Station,
+    ) -> Self {
+        let now = Instant::now();
+        let mut session = Self {
+            folder,
+            tally,
+            browser: None,
+            procedure,
+            matcher: Rc::new(RefCell::new(matcher)),
+            idle: IdleWatch::new(Duration::ZERO, Duration::ZERO, now),
+            web_input: Rc::new(Cell::new(now)),
+            in_new_window: false,
+            last_blocked: None,
+        };
+        session.apply_timeouts(station);
+        session
+    }
+
+    /// Sets the idle timeouts for the session (longer when assisted).
+    pub fn apply_timeouts(&mut self, station: &Station) {
+        let timeout =
+            if self.tally.assisted { station.assisted_idle_timeout_s } else { station.idle_timeout_s };
+        self.idle.set_timeouts(
+            Duration::from_secs(timeout.into()),
+            Duration::from_secs(station.idle_warning_s.into()),
+        );
+    }
+
+    /// Folds the webview's input into the idle watch.
+    pub fn note_web_input(&mut self) {
+        self.idle.input(self.web_input.get());
+    }
+
+    /// Saves the tally next to the session's files, so a crash still counts the session.
+    pub fn save(&self) {
+        if let Err(error) = self.folder.save(&self.tally) {
+            tracing::warn!(%error, "could not save the session's tally");
+        }
+    }
+}

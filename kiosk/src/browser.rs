@@ -1,0 +1,341 @@
+//! The session's locked-down browser: a wry child webview (WebKitGTK) under the kiosk's top bar.
+//!
+//! Every navigation, redirect and new-window request goes through the session's [`Matcher`];
+//! downloads are limited to the policy's types and land in the session folder; the context menu,
+//! the print dialog and the file chooser are refused. What happens is queued as [`WebEvent`]s,
+//! drained by the kiosk after each GTK pump: GTK callbacks run on the UI thread during the pump.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::Instant;
+
+use gtk::prelude::*;
+use protocol::{Context, Matcher};
+use raw_window_handle::{HandleError, HasWindowHandle, RawWindowHandle, WindowHandle, XlibWindowHandle};
+use url::Url;
+use webkit2gtk::{
+    FileChooserRequestExt, NavigationPolicyDecision, NavigationPolicyDecisionExt, PolicyDecisionExt,
+    PolicyDecisionType, ResponsePolicyDecision, ResponsePolicyDecisionExt, SettingsExt, URIRequestExt,
+    URIResponseExt, WebViewExt,
+};
+use wry::dpi::{LogicalPosition, LogicalSize};
+use wry::{NewWindowResponse, Rect, WebViewBuilder, WebViewExtUnix};
+
+/// Something the page did that the kiosk must react to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebEvent {
+    /// A navigation (page, redirect, frame or new window) was refused; `reason` is for volunteers.
+    Blocked {
+        /// Why, in the matcher's words.
+        reason: String,
+    },
+    /// A new window to an allowed page was asked for; the kiosk opens it inside.
+    NewWindow(String),
+    /// A page finished loading.
+    Loaded,
+    /// A download of an allowed type finished in the session folder.
+    Downloaded,
+    /// A download was refused (type not allowed, or it failed).
+    DownloadRefused,
+    /// The page asked for a file to upload; refused for now.
+    UploadRefused,
+}
+
+/// The parent X11 window, by id, for `build_as_child`.
+#[derive(Debug, Clone, Copy)]
+pub struct ParentWindow(pub u64);
+
+impl HasWindowHandle for ParentWindow {
+    #[allow(unsafe_code)]
+    fn window_handle(&self) -> Result<WindowHandle<'_>, HandleError> {
+        let handle = RawWindowHandle::Xlib(XlibWindowHandle::new(self.0 as std::ffi::c_ulong));
+        // SAFETY: an X11 window id is a number, not a pointer, and wry only reads it; the kiosk's
+        // window outlives every webview created in it.
+        Ok(unsafe { WindowHandle::borrow_raw(handle) })
+    }
+}
+
+/// Where the webview sits in the kiosk window, in logical pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    /// Left edge.
+    pub x: f32,
+    /// Top edge (below the top bar).
+    pub y: f32,
+    /// Width.
+    pub width: f32,
+    /// Height.
+    pub height: f32,
+}
+
+impl Bounds {
+    fn rect(self) -> Rect {
+        Rect {
+            position: LogicalPosition::new(f64::from(self.x), f64::from(self.y)).into(),
+            size: LogicalSize::new(f64::from(self.width.max(1.0)), f64::from(self.height.max(1.0))).into(),
+        }
+    }
+}
+
+/// What the browser of one session needs to know.
+pub struct BrowserSetup<'a> {
+    /// The kiosk's window.
+    pub parent: ParentWindow,
+    /// Where to put the webview.
+    pub bounds: Bounds,
+    /// The first page.
+    pub start: &'a Url,
+    /// What the session may visit.
+    pub matcher: Rc<RefCell<Matcher>>,
+    /// Where downloads go.
+    pub downloads: &'a Path,
+    /// MIME types that may be downloaded.
+    pub download_types: Vec<String>,
+    /// Updated on every key, click, touch or pointer move inside the page.
+    pub last_input: Rc<Cell<Instant>>,
+}
+
+/// One session's webview.
+pub struct Browser {
+    webview: wry::WebView,
+    events: Rc<RefCell<VecDeque<WebEvent>>>,
+}
+
+impl Browser {
+    /// Creates the webview (incognito: its cookies, storage and cache live only in memory and die
+    /// with it) and loads the start page.
+    pub fn open(setup: BrowserSetup<'_>) -> Result<Self, wry::Error> {
+        let events: Rc<RefCell<VecDeque<WebEvent>>> = Rc::default();
+        let new_window = {
+            let (events, matcher) = (events.clone(), setup.matcher.clone());
+            move |url: String, _features| {
+                let decision = matcher.borrow().explain_str(&url, Context::TopLevel).map(drop);
+                match decision {
+                    Ok(_) => events.borrow_mut().push_back(WebEvent::NewWindow(url)),
+                    Err(reason) => {
+                        events.borrow_mut().push_back(WebEvent::Blocked { reason: reason.to_string() })
+                    }
+                }
+                // Opening a real new window from a child webview aborts inside wry: the kiosk loads
+                // allowed pages itself.
+                NewWindowResponse::Deny
+            }
+        };
+        let download_started = {
+            let (events, downloads) = (events.clone(), setup.downloads.to_owned());
+            move |_url: String, path: &mut PathBuf| match safe_destination(&downloads, path) {
+                Some(destination) => {
+                    *path = destination;
+                    true
+                }
+                None => {
+                    events.borrow_mut().push_back(WebEvent::DownloadRefused);
+                    false
+                }
+            }
+        };
+        let download_completed = {
+            let events = events.clone();
+            move |_url: String, _path: Option<PathBuf>, ok: bool| {
+                let event = if ok { WebEvent::Downloaded } else { WebEvent::DownloadRefused };
+                events.borrow_mut().push_back(event);
+            }
+        };
+        let webview = WebViewBuilder::new()
+            .with_incognito(true)
+            .with_bounds(setup.bounds.rect())
+            .with_devtools(false)
+            .with_new_window_req_handler(new_window)
+            .with_download_started_handler(download_started)
+            .with_download_completed_handler(download_completed)
+            .build_as_child(&setup.parent)?;
+        let browser = Self { webview, events };
+        browser.lock_down(setup.matcher, setup.download_types, setup.last_input);
+        browser.load(setup.start.as_str());
+        Ok(browser)
+    }
+
+    /// Connects the WebKitGTK signals wry does not reach.
+    fn lock_down(
+        &self,
+        matcher: Rc<RefCell<Matcher>>,
+        download_types: Vec<String>,
+        last_input: Rc<Cell<Instant>>,
+    ) {
+        let view = self.webview.webview();
+        if let Some(settings) = WebViewExt::settings(&view) {
+            settings.set_enable_developer_extras(false);
+            settings.set_javascript_can_open_windows_automatically(true);
+            settings.set_allow_file_access_from_file_urls(false);
+            settings.set_allow_universal_access_from_file_urls(false);
+            settings.set_enable_write_console_messages_to_stdout(false);
+        }
+        view.connect_context_menu(|_, _, _, _| true);
+        view.connect_print(|_, _| true);
+        let events = self.events.clone();
+        view.connect_run_file_chooser(move |_, request| {
+            request.cancel();
+            events.borrow_mut().push_back(WebEvent::UploadRefused);
+            true
+        });
+        let events = self.events.clone();
+        view.connect_load_changed(move |_, event| {
+            if event == webkit2gtk::LoadEvent::Finished {
+                events.borrow_mut().push_back(WebEvent::Loaded);
+            }
+        });
+        view.connect_event(move |_, event| {
+            use gtk::gdk::EventType::*;
+            if matches!(event.event_type(), KeyPress | ButtonPress | TouchBegin | Scroll | MotionNotify) {
+                last_input.set(Instant::now());
+            }
+            gtk::glib::Propagation::Proceed
+        });
+        let events = self.events.clone();
+        view.connect_decide_policy(move |_, decision, kind| {
+            match kind {
+                PolicyDecisionType::NavigationAction | PolicyDecisionType::NewWindowAction => {
+                    let Some(navigation) = decision.downcast_ref::<NavigationPolicyDecision>() else {
+                        return false;
+                    };
+                    let uri = navigation
+                        .navigation_action()
+                        .and_then(|action| action.request())
+                        .and_then(|request| request.uri())
+                        .map(|uri| uri.to_string())
+                        .unwrap_or_default();
+                    let verdict = matcher.borrow().explain_str(&uri, Context::TopLevel).map(drop);
+                    match verdict {
+                        Ok(_) if kind == PolicyDecisionType::NavigationAction => decision.use_(),
+                        Ok(_) => {
+                            // A target=_blank link: open it inside, like window.open.
+                            decision.ignore();
+                            events.borrow_mut().push_back(WebEvent::NewWindow(uri));
+                        }
+                        Err(reason) => {
+                            decision.ignore();
+                            events.borrow_mut().push_back(WebEvent::Blocked { reason: reason.to_string() });
+                        }
+                    }
+                    true
+                }
+                PolicyDecisionType::Response => {
+                    let Some(response) = decision.downcast_ref::<ResponsePolicyDecision>() else {
+                        return false;
+                    };
+                    if response.is_mime_type_supported() {
+                        return false;
+                    }
+                    let mime = response.response().and_then(|r| r.mime_type()).map(|m| m.to_string());
+                    if mime.is_some_and(|mime| download_types.contains(&mime)) {
+                        decision.download();
+                    } else {
+                        decision.ignore();
+                        events.borrow_mut().push_back(WebEvent::DownloadRefused);
+                    }
+                    true
+                }
+                _ => false,
+            }
+        });
+    }
+
+    /// Loads a page (the matcher still decides, as for any navigation).
+    pub fn load(&self, url: &str) {
+        if let Err(error) = self.webview.load_url(url) {
+            tracing::warn!(%error, "could not load a page");
+        }
+    }
+
+    /// Goes back one page, if there is one.
+    pub fn back(&self) {
+        let view = self.webview.webview();
+        if view.can_go_back() {
+            view.go_back();
+        }
+    }
+
+    /// Shows or hides the webview (hidden under the kiosk's own screens and dialogs).
+    pub fn set_visible(&self, visible: bool) {
+        let _ = self.webview.set_visible(visible);
+    }
+
+    /// Moves the webview.
+    pub fn set_bounds(&self, bounds: Bounds) {
+        let _ = self.webview.set_bounds(bounds.rect());
+    }
+
+    /// Page zoom: 1.0 normally, larger with the large-text option.
+    pub fn set_zoom(&self, zoom: f64) {
+        self.webview.webview().set_zoom_level(zoom);
+    }
+
+    /// The page's `document.title`.
+    pub fn title(&self) -> String {
+        self.webview.webview().title().map(|t| t.to_string()).unwrap_or_default()
+    }
+
+    /// The events queued since the last call.
+    pub fn drain_events(&self) -> Vec<WebEvent> {
+        self.events.borrow_mut().drain(..).collect()
+    }
+}
+
+/// The download's destination inside the session's folder: the suggested file name stripped of
+/// any directory part, made unique. `None` when no usable name is left.
+fn safe_destination(downloads: &Path, suggested: &Path) -> Option<PathBuf> {
+    let name = suggested.file_name()?.to_string_lossy().replace(['/', '\\'], "_");
+    let name = name.trim_start_matches('.');
+    if name.is_empty() {
+        return None;
+    }
+    let mut destination = downloads.join(name);
+    let mut counter = 1;
+    while destination.exists() {
+        destination = downloads.join(format!("{counter}-{name}"));
+        counter += 1;
+    }
+    Some(destination)
+}
+
+/// Runs GTK's pending work: page painting, WebKit callbacks, clipboard requests.
+pub fn pump_gtk() {
+    while gtk::events_pending() {
+        gtk::main_iteration_do(false);
+    }
+}
+
+/// Empties the X11 clipboard and primary selection (what a resident copied).
+pub fn clear_clipboard() {
+    for selection in [gtk::gdk::SELECTION_CLIPBOARD, gtk::gdk::SELECTION_PRIMARY] {
+        let clipboard = gtk::Clipboard::get(&selection);
+        clipboard.set_text("");
+        clipboard.clear();
+    }
+    pump_gtk();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn downloads_stay_in_the_session_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let downloads = dir.path();
+        let first = safe_destination(downloads, Path::new("/home/x/attestation.pdf")).unwrap();
+        assert_eq!(first, downloads.join("attestation.pdf"));
+        std::fs::write(&first, b"x").unwrap();
+        assert_eq!(
+            safe_destination(downloads, Path::new("attestation.pdf")).unwrap(),
+            downloads.join("1-attestation.pdf")
+        );
+        assert_eq!(
+            safe_destination(downloads, Path::new("../../.bashrc")).unwrap(),
+            downloads.join("bashrc")
+        );
+        assert_eq!(safe_destination(downloads, Path::new("/")), None);
+    }
+}
