@@ -1,6 +1,6 @@
 //! `kiosk`: the station shell's command line.
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -16,6 +16,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "info,wgpu=warn,iced=warn".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     match cli.command {
         Command::Policy(command) => kiosk::policy_cmd::run(&command).emit(),

@@ -95,6 +95,8 @@ pub enum Message {
     WindowOpened(window::Id),
     /// The window's X11 id arrived (`None` if it is not an X11 window).
     ParentWindow(Option<u64>),
+    /// The size of the window's monitor arrived: the kiosk covers it all.
+    MonitorSize(Option<Size>),
     /// The window was resized.
     Resized(Size),
     /// Regular tick: pump GTK, read the webview's events, run the idle countdown.
@@ -157,6 +159,8 @@ pub struct Kiosk {
     overlay: Overlay,
     showing_web: bool,
     focused_tile: usize,
+    /// Whether the resident moves between tiles with the keyboard (then the chosen tile is marked).
+    keyboard_focus: bool,
     notice: Option<(String, Instant)>,
     status_written: Instant,
     bench: Option<BenchRun>,
@@ -209,6 +213,7 @@ impl Kiosk {
             overlay: Overlay::None,
             showing_web: false,
             focused_tile: 0,
+            keyboard_focus: false,
             notice: None,
             status_written: Instant::now(),
             bench: options.bench.map(BenchRun::new),
@@ -251,6 +256,7 @@ impl Kiosk {
         match message {
             Message::WindowOpened(id) => return self.window_opened(id),
             Message::ParentWindow(id) => return self.parent_window(id),
+            Message::MonitorSize(size) => return self.cover_monitor(size),
             Message::Resized(size) => self.resized(size),
             Message::Tick => return self.tick(),
             Message::SlowTick => self.slow_tick(),
@@ -278,7 +284,7 @@ impl Kiosk {
 
     fn window_opened(&mut self, id: window::Id) -> Task<Message> {
         self.window = Some(id);
-        window::run(id, |window| {
+        let handle = window::run(id, |window| {
             use raw_window_handle::RawWindowHandle;
             match window.window_handle().map(|h| h.as_raw()) {
                 Ok(RawWindowHandle::Xlib(handle)) => Some(handle.window),
@@ -286,7 +292,19 @@ impl Kiosk {
                 _ => None,
             }
         })
-        .map(Message::ParentWindow)
+        .map(Message::ParentWindow);
+        Task::batch([window::monitor_size(id).map(Message::MonitorSize), handle])
+    }
+
+    /// Full screen even without a window manager (as on a bare X session or Xvfb), where the
+    /// full-screen request alone does nothing.
+    fn cover_monitor(&mut self, size: Option<Size>) -> Task<Message> {
+        match (self.window, size) {
+            (Some(id), Some(size)) => {
+                Task::batch([window::move_to(id, iced::Point::ORIGIN), window::resize(id, size)])
+            }
+            _ => Task::none(),
+        }
     }
 
     fn parent_window(&mut self, id: Option<u64>) -> Task<Message> {
@@ -382,6 +400,7 @@ impl Kiosk {
     }
 
     fn key(&mut self, key: keyboard::Key) -> Task<Message> {
+        tracing::debug!(?key, "key pressed");
         self.input();
         let tiles = self.keeper.as_ref().map_or(0, |k| k.current().procedures.len());
         let at_home = !self.showing_web && self.overlay == Overlay::None;
@@ -392,10 +411,13 @@ impl Kiosk {
             keyboard::Key::Named(Named::Tab | Named::ArrowRight | Named::ArrowDown)
                 if at_home && tiles > 0 =>
             {
-                self.focused_tile = (self.focused_tile + 1) % tiles;
+                self.focused_tile = if self.keyboard_focus { (self.focused_tile + 1) % tiles } else { 0 };
+                self.keyboard_focus = true;
             }
             keyboard::Key::Named(Named::ArrowLeft | Named::ArrowUp) if at_home && tiles > 0 => {
-                self.focused_tile = (self.focused_tile + tiles - 1) % tiles;
+                self.focused_tile =
+                    if self.keyboard_focus { (self.focused_tile + tiles - 1) % tiles } else { 0 };
+                self.keyboard_focus = true;
             }
             keyboard::Key::Named(Named::Enter | Named::Space) if at_home => {
                 let id = self
@@ -641,6 +663,7 @@ impl Kiosk {
         self.overlay = Overlay::None;
         self.showing_web = false;
         self.focused_tile = 0;
+        self.keyboard_focus = false;
         self.notice = None;
         if self.keeper.as_mut().is_some_and(PolicyKeeper::apply_pending) {
             tracing::info!("new policy in force");

@@ -115,14 +115,13 @@ impl Kiosk {
     fn home(&self, policy: &Policy) -> Element<'_, Message> {
         let language = &self.prefs.language;
         let mut header = row![
-            column![
-                text(self.t("home-title")).size(self.size(40.0)),
-                text(self.t("home-subtitle")).size(self.size(26.0)),
-            ]
-            .width(Length::Fill)
+            text(self.t("home-title")).size(self.size(40.0)),
+            text(self.t("home-subtitle")).size(self.size(28.0)),
+            Space::new().width(Length::Fill),
         ]
-        .spacing(12)
+        .spacing(24)
         .align_y(Alignment::Center);
+        let mut controls = row![].spacing(12).align_y(Alignment::Center);
         for code in &policy.station.languages {
             if !self.texts.has(code) {
                 continue;
@@ -143,17 +142,19 @@ impl Kiosk {
                 .style(style)
                 .on_press(message)
         };
-        header = header
+        controls = controls
+            .push(Space::new().width(24))
             .push(toggle(self.t("large-text"), self.prefs.large_text, Message::ToggleLargeText))
             .push(toggle(self.t("high-contrast"), self.prefs.high_contrast, Message::ToggleHighContrast));
+        header = header.push(controls);
 
         let columns = if self.prefs.large_text { 2 } else { 3 };
         let mut grid = column![].spacing(18);
         for (index, chunk) in policy.procedures.chunks(columns).enumerate() {
             let mut line = row![].spacing(18);
             for (offset, procedure) in chunk.iter().enumerate() {
-                line =
-                    line.push(self.tile(procedure, language, index * columns + offset == self.focused_tile));
+                let focused = self.keyboard_focus && index * columns + offset == self.focused_tile;
+                line = line.push(self.tile(procedure, language, focused));
             }
             grid = grid.push(line);
         }
