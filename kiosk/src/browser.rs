@@ -186,9 +186,25 @@ impl Browser {
                 events.borrow_mut().push_back(WebEvent::Loaded);
             }
         });
+        let last_pointer = Cell::new(None::<(f64, f64)>);
         view.connect_event(move |_, event| {
             use gtk::gdk::EventType::*;
-            if matches!(event.event_type(), KeyPress | ButtonPress | TouchBegin | Scroll | MotionNotify) {
+            let input = match event.event_type() {
+                KeyPress | ButtonPress | TouchBegin | Scroll => true,
+                // Showing the page under a still pointer sends motion events too: only a real
+                // move is input.
+                MotionNotify => {
+                    let position = event.root_coords();
+                    let moved = match (last_pointer.get(), position) {
+                        (Some((x0, y0)), Some((x, y))) => (x - x0).abs() > 2.0 || (y - y0).abs() > 2.0,
+                        _ => true,
+                    };
+                    last_pointer.set(position);
+                    moved
+                }
+                _ => false,
+            };
+            if input {
                 last_input.set(Instant::now());
             }
             gtk::glib::Propagation::Proceed

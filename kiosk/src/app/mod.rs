@@ -105,8 +105,10 @@ pub enum Message {
     SlowTick,
     /// A key was pressed in the kiosk's own screens.
     Key(keyboard::Key),
-    /// Any other input (pointer, touch) in the kiosk's own screens.
+    /// Any other input (click, touch) in the kiosk's own screens.
     Input,
+    /// The pointer is at this position (sent on every move, and when a window appears under it).
+    Pointer(iced::Point),
     /// A tile was chosen.
     OpenProcedure(ProcedureId),
     /// Top bar: back to the tiles, session kept.
@@ -161,6 +163,7 @@ pub struct Kiosk {
     focused_tile: usize,
     /// Whether the resident moves between tiles with the keyboard (then the chosen tile is marked).
     keyboard_focus: bool,
+    last_pointer: Option<iced::Point>,
     notice: Option<(String, Instant)>,
     status_written: Instant,
     bench: Option<BenchRun>,
@@ -214,6 +217,7 @@ impl Kiosk {
             showing_web: false,
             focused_tile: 0,
             keyboard_focus: false,
+            last_pointer: None,
             notice: None,
             status_written: Instant::now(),
             bench: options.bench.map(BenchRun::new),
@@ -262,6 +266,7 @@ impl Kiosk {
             Message::SlowTick => self.slow_tick(),
             Message::Key(key) => return self.key(key),
             Message::Input => self.input(),
+            Message::Pointer(position) => self.pointer(position),
             Message::OpenProcedure(id) => self.open_procedure(&id, None),
             Message::Home => self.show_home(),
             Message::ResumePage => self.show_page(),
@@ -275,7 +280,10 @@ impl Kiosk {
             Message::SetLanguage(language) => self.set_language(language),
             Message::ToggleLargeText => self.toggle_large_text(),
             Message::ToggleHighContrast => self.prefs.high_contrast = !self.prefs.high_contrast,
-            Message::OpenPin => self.set_overlay(Overlay::Pin { entry: String::new(), error: None }),
+            Message::OpenPin => {
+                self.set_overlay(Overlay::Pin { entry: String::new(), error: None });
+                return iced::widget::operation::focus(view::PIN_FIELD);
+            }
             Message::PinChanged(entry) => self.pin_changed(entry),
             Message::PinSubmit => self.pin_submit(),
         }
@@ -312,6 +320,7 @@ impl Kiosk {
             Some(id) => self.parent = Some(ParentWindow(id)),
             None => tracing::error!("the kiosk window is not an X11 window: web pages cannot be shown"),
         }
+        tracing::info!(elapsed_ms = self.process_start.elapsed().as_millis(), "home screen ready");
         if self.bench.is_some() {
             let cold_start = self.process_start.elapsed();
             return self.bench_start(cold_start);
@@ -351,7 +360,17 @@ impl Kiosk {
         }
         let Some(session) = self.session.as_mut() else { return Task::none() };
         session.note_web_input();
-        if let IdleState::Expired = session.idle.state(Instant::now()) {
+        let state = session.idle.state(Instant::now());
+        let warning = matches!(state, IdleState::Warning(_));
+        if warning != session.countdown_shown {
+            session.countdown_shown = warning;
+            if warning {
+                tracing::info!("idle countdown started");
+            } else if state == IdleState::Active {
+                tracing::info!("idle countdown cancelled by input");
+            }
+        }
+        if let IdleState::Expired = state {
             tracing::info!("session ended after the idle countdown");
             self.end_session(SessionEnd::Idle);
         } else {
@@ -399,13 +418,36 @@ impl Kiosk {
         }
     }
 
+    /// Counts a pointer move as input only when the pointer really moved: hiding the web page
+    /// puts the kiosk's window under a still pointer, which must not cancel the countdown.
+    fn pointer(&mut self, position: iced::Point) {
+        let moved = self.last_pointer.is_none_or(|last| last.distance(position) > 2.0);
+        self.last_pointer = Some(position);
+        if moved {
+            self.input();
+        }
+    }
+
     fn key(&mut self, key: keyboard::Key) -> Task<Message> {
         tracing::debug!(?key, "key pressed");
+        let during_countdown = self.countdown_shown();
         self.input();
+        if during_countdown {
+            // Any key during the countdown means "I'm still here", nothing more.
+            return Task::none();
+        }
         let tiles = self.keeper.as_ref().map_or(0, |k| k.current().procedures.len());
         let at_home = !self.showing_web && self.overlay == Overlay::None;
         match key {
             keyboard::Key::Named(Named::Escape) if self.overlay != Overlay::None => {
+                self.set_overlay(Overlay::None)
+            }
+            keyboard::Key::Named(Named::Enter) if self.overlay == Overlay::ConfirmEnd => {
+                self.end_session(SessionEnd::User)
+            }
+            keyboard::Key::Named(Named::Enter)
+                if matches!(self.overlay, Overlay::Blocked | Overlay::Help) =>
+            {
                 self.set_overlay(Overlay::None)
             }
             keyboard::Key::Named(Named::Tab | Named::ArrowRight | Named::ArrowDown)
@@ -434,6 +476,11 @@ impl Kiosk {
         Task::none()
     }
 
+    /// Whether the "are you still there?" countdown is up.
+    fn countdown_shown(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| matches!(s.idle.state(Instant::now()), IdleState::Warning(_)))
+    }
+
     fn set_overlay(&mut self, overlay: Overlay) {
         self.overlay = overlay;
         self.input();
@@ -445,8 +492,7 @@ impl Kiosk {
     fn sync_webview(&self) {
         let Some(session) = self.session.as_ref() else { return };
         let Some(browser) = session.browser.as_ref() else { return };
-        let countdown = matches!(session.idle.state(Instant::now()), IdleState::Warning(_));
-        browser.set_visible(self.showing_web && self.overlay == Overlay::None && !countdown);
+        browser.set_visible(self.showing_web && self.overlay == Overlay::None && !self.countdown_shown());
     }
 
     /// Opens a procedure: starts a session if none, or switches the session to it.
@@ -470,6 +516,7 @@ impl Kiosk {
             tally.assisted = std::mem::take(&mut self.prefs.assisted_next);
             tally.large_text = self.prefs.large_text;
             tally.high_contrast = self.prefs.high_contrast;
+            tracing::info!(assisted = tally.assisted, "session started");
             self.session = Some(Session::new(folder, tally, id.clone(), matcher, &station));
         } else if let Some(session) = self.session.as_mut() {
             *session.matcher.borrow_mut() = matcher;
@@ -611,6 +658,7 @@ impl Kiosk {
         };
         match verdict {
             Ok(()) => {
+                tracing::info!("volunteer PIN accepted: the session is accompanied");
                 let station = self.keeper.as_ref().map(|k| k.current().station.clone());
                 match (self.session.as_mut(), station) {
                     (Some(session), Some(station)) => {
@@ -622,7 +670,10 @@ impl Kiosk {
                 }
                 self.set_overlay(Overlay::None);
             }
-            Err(error) => self.overlay = Overlay::Pin { entry: String::new(), error: Some(error) },
+            Err(error) => {
+                tracing::info!(reason = error, "volunteer PIN refused");
+                self.overlay = Overlay::Pin { entry: String::new(), error: Some(error) };
+            }
         }
     }
 
@@ -684,7 +735,8 @@ impl Kiosk {
 fn input_message(event: Event, _status: event::Status, _window: window::Id) -> Option<Message> {
     match event {
         Event::Keyboard(keyboard::Event::KeyPressed { key, .. }) => Some(Message::Key(key)),
-        Event::Mouse(iced::mouse::Event::ButtonPressed(_) | iced::mouse::Event::CursorMoved { .. })
+        Event::Mouse(iced::mouse::Event::CursorMoved { position }) => Some(Message::Pointer(position)),
+        Event::Mouse(iced::mouse::Event::ButtonPressed(_) | iced::mouse::Event::WheelScrolled { .. })
         | Event::Touch(_) => Some(Message::Input),
         _ => None,
     }

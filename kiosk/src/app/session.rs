@@ -31,6 +31,8 @@ pub struct Session {
     pub in_new_window: bool,
     /// Why the last page was blocked, for the help screen.
     pub last_blocked: Option<String>,
+    /// Whether the idle countdown is showing (to log its start and end once).
+    pub countdown_shown: bool,
 }
 
 impl Session {
@@ -53,6 +55,7 @@ impl Session {
             web_input: Rc::new(Cell::new(now)),
             in_new_window: false,
             last_blocked: None,
+            countdown_shown: false,
         };
         session.apply_timeouts(station);
         session

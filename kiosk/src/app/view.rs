@@ -10,6 +10,9 @@ use protocol::policy::{Policy, Procedure};
 use super::{Kiosk, Message, Overlay, TOP_BAR};
 use crate::idle::IdleState;
 
+/// Id of the volunteer PIN field, focused when the dialog opens.
+pub const PIN_FIELD: &str = "volunteer-pin";
+
 /// Black, white and yellow: the high-contrast theme.
 pub fn high_contrast_theme() -> Theme {
     Theme::custom(
@@ -258,6 +261,7 @@ impl Kiosk {
 
     fn pin<'a>(&self, entry: &'a str, error: Option<&'static str>) -> Element<'a, Message> {
         let field = text_input(&self.t("pin-text"), entry)
+            .id(PIN_FIELD)
             .secure(true)
             .size(self.size(28.0))
             .padding(14)

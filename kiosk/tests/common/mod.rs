@@ -116,10 +116,19 @@ impl Kiosk {
 
     /// Waits until the log contains `needle` `count` times.
     pub fn wait_log(&self, needle: &str, count: usize, timeout: Duration) {
-        let log = &self.log;
-        wait_for(&format!("{count}× {needle:?} in the kiosk log"), timeout, || {
-            std::fs::read_to_string(log).unwrap_or_default().matches(needle).count() >= count
-        });
+        let deadline = Instant::now() + timeout;
+        while self.log().matches(needle).count() < count {
+            if Instant::now() > deadline {
+                let log = self.log();
+                let tail: Vec<&str> =
+                    log.lines().rev().take(25).collect::<Vec<_>>().into_iter().rev().collect();
+                panic!(
+                    "timed out after {timeout:?} waiting for {count}× {needle:?}; kiosk log:\n{}",
+                    tail.join("\n")
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 

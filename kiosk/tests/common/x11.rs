@@ -1,8 +1,8 @@
 //! A private X server (Xvfb) per test, and input and screenshots through it.
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 /// An Xvfb server on a display number it chose itself.
 pub struct Xvfb {
@@ -11,35 +11,23 @@ pub struct Xvfb {
 }
 
 impl Xvfb {
-    /// Starts Xvfb with a 1280×800 screen on a free display and waits until it accepts clients.
+    /// Starts Xvfb with a 1280×800 screen on a display it picks itself (`-displayfd`), so tests
+    /// running side by side never share one.
     pub fn start() -> Self {
-        let first = 100 + std::process::id() % 800;
-        for number in (first..first + 200).map(|n| n % 1000 + 100) {
-            if Path::new(&format!("/tmp/.X{number}-lock")).exists() {
-                continue;
-            }
-            let mut child = Command::new("Xvfb")
-                .args([&format!(":{number}"), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("Xvfb runs (Debian package xvfb; ./scripts/test installs it)");
-            let socket = format!("/tmp/.X11-unix/X{number}");
-            let deadline = Instant::now() + Duration::from_secs(10);
-            loop {
-                if Path::new(&socket).exists() {
-                    return Self { child, display: format!(":{number}") };
-                }
-                if child.try_wait().ok().flatten().is_some() || Instant::now() > deadline {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        }
-        panic!("no free X display for Xvfb");
+        let mut child = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb runs (Debian package xvfb; ./scripts/test installs it)");
+        let mut number = String::new();
+        BufReader::new(child.stdout.take().expect("piped stdout"))
+            .read_line(&mut number)
+            .expect("Xvfb reports its display number");
+        let number = number.trim();
+        assert!(!number.is_empty(), "Xvfb did not start");
+        Self { child, display: format!(":{number}") }
     }
 
     /// The `DISPLAY` value.
@@ -73,15 +61,55 @@ impl Xvfb {
         assert!(status.success(), "screenshot failed");
     }
 
-    /// The colour of one pixel, as `#RRGGBB`.
-    pub fn pixel(&self, x: u32, y: u32) -> String {
+    /// Types text as key presses.
+    pub fn type_text(&self, text: &str) {
+        self.xdotool(&["type", "--delay", "50", text]);
+    }
+
+    /// The x of the right-most pixel of row `y` whose colour satisfies `wanted` (r, g, b).
+    pub fn rightmost_in_row(&self, y: u32, wanted: impl Fn(u8, u8, u8) -> bool) -> Option<u32> {
         let output = Command::new("import")
-            .args(["-window", "root", "-crop", &format!("1x1+{x}+{y}"), "txt:-"])
+            .args(["-window", "root", "-crop", &format!("1280x1+0+{y}"), "-depth", "8", "txt:-"])
             .env("DISPLAY", &self.display)
             .output()
             .expect("import runs");
         let text = String::from_utf8_lossy(&output.stdout);
-        text.split_whitespace().find(|w| w.starts_with('#')).unwrap_or_default().chars().take(7).collect()
+        text.lines()
+            .filter_map(|line| {
+                let (position, rest) = line.split_once(':')?;
+                let x: u32 = position.split(',').next()?.trim().parse().ok()?;
+                let hex = rest.split_whitespace().find(|w| w.starts_with('#'))?;
+                let channel = |i: usize| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok();
+                Some((x, channel(1)?, channel(3)?, channel(5)?))
+            })
+            .filter(|&(_, r, g, b)| wanted(r, g, b))
+            .map(|(x, ..)| x)
+            .max()
+    }
+
+    /// The colour of one pixel as (red, green, blue).
+    pub fn rgb(&self, x: u32, y: u32) -> (u8, u8, u8) {
+        let hex = self.pixel(x, y);
+        let channel = |i: usize| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()).unwrap_or(0);
+        (channel(1), channel(3), channel(5))
+    }
+
+    /// The colour of one pixel, as `#RRGGBB`.
+    pub fn pixel(&self, x: u32, y: u32) -> String {
+        let output = Command::new("import")
+            .args(["-window", "root", "-crop", &format!("1x1+{x}+{y}"), "-depth", "8", "txt:-"])
+            .env("DISPLAY", &self.display)
+            .output()
+            .expect("import runs");
+        let text = String::from_utf8_lossy(&output.stdout);
+        text.lines()
+            .skip(1)
+            .flat_map(str::split_whitespace)
+            .find(|w| w.starts_with('#'))
+            .unwrap_or_default()
+            .chars()
+            .take(7)
+            .collect()
     }
 }
 

@@ -1,0 +1,184 @@
+//! The kiosk as a resident and a volunteer use it: `kiosk run` in a real window under Xvfb,
+//! driven with real clicks and key presses. Screenshots land in `target/screenshots/`.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Page, Site, Station, Xvfb, screenshot_dir, wait_for};
+
+/// Where the first tile is on a 1280×800 screen.
+const FIRST_TILE: (u32, u32) = (300, 200);
+/// Where the discreet "Accompagnement" control is.
+const VOLUNTEER: (u32, u32) = (1174, 753);
+const SECONDS: fn(u64) -> Duration = Duration::from_secs;
+
+/// A stand-in procedure site whose start page has a big link to a site that is not allowed,
+/// at the top left of the page.
+fn stand_in(forbidden: String) -> Site {
+    Site::start("127.0.0.2", move |path| {
+        match path {
+        "/" | "/new-start" => Some(Page::Html(format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>Démarche</title></head><body style=\"margin:0\">
+             <a href=\"{forbidden}\" style=\"display:block;width:400px;height:200px;background:#ddd\">Un autre site</a>
+             <h1>Pré-demande de carte d'identité</h1></body></html>"
+        ))),
+        _ => None,
+    }
+    })
+}
+
+/// Waits until the kiosk's home screen covers the screen.
+fn wait_home(kiosk: &common::Kiosk, display: &Xvfb) {
+    kiosk.wait_log("home screen ready", 1, SECONDS(20));
+    wait_for("the home screen's tiles", SECONDS(10), || {
+        let (r, _, b) = display.rgb(FIRST_TILE.0, FIRST_TILE.1);
+        u16::from(b) > u16::from(r) + 60 && display.pixel(1270, 790) != "#000000"
+    });
+}
+
+/// Clicks the red "Terminer et effacer mes données" button of the top bar.
+fn click_end(display: &Xvfb) {
+    let x = display
+        .rightmost_in_row(38, |r, g, b| r > 170 && g < 100 && b < 100)
+        .expect("the red end button is in the top bar");
+    display.click(x - 40, 38);
+}
+
+#[test]
+fn a_resident_opens_a_procedure_meets_a_blocked_page_and_ends_the_session() {
+    let elsewhere = Site::start("127.0.0.3", |_| Some(Page::Html("<title>ailleurs</title>".into())));
+    let site = stand_in(elsewhere.url("/"));
+    let station = Station::new(site.origin(), &site.url("/"), 300, 60);
+    let display = Xvfb::start();
+    let kiosk = station.run(&display, None);
+    let shots = screenshot_dir();
+
+    wait_home(&kiosk, &display);
+    display.screenshot(&shots.join("home.png"));
+
+    display.click(FIRST_TILE.0, FIRST_TILE.1);
+    kiosk.wait_log("session started", 1, SECONDS(10));
+    wait_for("the start page to be requested", SECONDS(10), || !site.requests_to("/").is_empty());
+    let painted = || display.pixel(20, 100) == "#DDDDDD";
+    wait_for("the page to be painted", SECONDS(10), || {
+        painted() || {
+            display.screenshot(&shots.join("page-not-painted.png"));
+            false
+        }
+    });
+    display.screenshot(&shots.join("page.png"));
+
+    display.click(200, 150);
+    kiosk.wait_log("navigation blocked", 1, SECONDS(10));
+    wait_for("the blocked page to replace the web page", SECONDS(10), || display.pixel(20, 100) != "#DDDDDD");
+    display.screenshot(&shots.join("blocked.png"));
+    assert!(elsewhere.requests().is_empty(), "the site not allowed was reached");
+
+    display.key("Return");
+    wait_for("the page to come back", SECONDS(10), || display.pixel(20, 100) == "#DDDDDD");
+
+    click_end(&display);
+    wait_for("the confirmation", SECONDS(10), || display.pixel(20, 100) != "#DDDDDD");
+    display.screenshot(&shots.join("confirm-end.png"));
+    assert!(station.records().is_empty(), "nothing ends before the resident confirms");
+    display.key("Return");
+    kiosk.wait_log("session ended and wiped", 1, SECONDS(10));
+
+    let records = station.records();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["end"], "user");
+    assert_eq!(records[0]["blocked"], 1);
+    assert_eq!(records[0]["procedures"], serde_json::json!(["ants-identite"]));
+    assert!(station.session_folders().is_empty());
+    let status: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(station.state().join("kiosk-status.json")).unwrap())
+            .unwrap();
+    assert_eq!(status["last_wipe"]["ok"], true, "{status}");
+}
+
+#[test]
+fn the_idle_countdown_ends_a_session_unless_someone_answers() {
+    let site = stand_in("http://127.0.0.3:9/".into());
+    let station = Station::new(site.origin(), &site.url("/"), 30, 10);
+    let display = Xvfb::start();
+    let kiosk = station.run(&display, None);
+
+    wait_home(&kiosk, &display);
+    display.click(FIRST_TILE.0, FIRST_TILE.1);
+    kiosk.wait_log("session started", 1, SECONDS(10));
+
+    kiosk.wait_log("idle countdown started", 1, SECONDS(45));
+    display.screenshot(&screenshot_dir().join("countdown.png"));
+    display.key("space");
+    kiosk.wait_log("idle countdown cancelled by input", 1, SECONDS(5));
+    assert!(station.records().is_empty(), "a key press during the countdown keeps the session");
+
+    kiosk.wait_log("idle countdown started", 2, SECONDS(45));
+    kiosk.wait_log("session ended after the idle countdown", 1, SECONDS(20));
+    wait_for("the usage record", SECONDS(5), || station.records().len() == 1);
+    assert_eq!(station.records()[0]["end"], "idle");
+    assert!(station.session_folders().is_empty());
+}
+
+#[test]
+fn a_new_policy_waits_for_the_home_screen_and_a_bad_one_changes_nothing() {
+    let site = stand_in("http://127.0.0.3:9/".into());
+    let station = Station::new(site.origin(), &site.url("/"), 300, 60);
+    let display = Xvfb::start();
+    let kiosk = station.run(&display, None);
+    wait_home(&kiosk, &display);
+
+    let good = common::policy_text(site.origin(), &site.url("/"), 300, 60);
+    station.write_policy(&good.replace("max_pages_per_session = 20", "max_pages_per_session = 0"));
+    kiosk.wait_log("new policy refused", 1, SECONDS(10));
+    let status = std::fs::read_to_string(station.state().join("kiosk-status.json")).unwrap();
+    assert!(status.contains("max_pages_per_session"), "{status}");
+
+    display.click(FIRST_TILE.0, FIRST_TILE.1);
+    wait_for("the old policy's start page", SECONDS(10), || site.requests_to("/").len() == 1);
+
+    station.write_policy(&good.replace(
+        &format!("start = \"{}\"", site.url("/")),
+        &format!("start = \"{}\"", site.url("/new-start")),
+    ));
+    kiosk.wait_log("a new policy is waiting for the home screen", 1, SECONDS(10));
+    assert!(!kiosk.log().contains("new policy in force"), "never in the middle of a session");
+
+    click_end(&display);
+    wait_for("the confirmation", SECONDS(10), || display.pixel(20, 100) != "#DDDDDD");
+    display.key("Return");
+    kiosk.wait_log("new policy in force", 1, SECONDS(10));
+    display.click(FIRST_TILE.0, FIRST_TILE.1);
+    wait_for("the new policy's start page", SECONDS(10), || site.requests_to("/new-start").len() == 1);
+}
+
+#[test]
+fn a_volunteer_pin_marks_the_session_as_accompanied_and_a_wrong_one_changes_nothing() {
+    let site = stand_in("http://127.0.0.3:9/".into());
+    let station = Station::new(site.origin(), &site.url("/"), 300, 60);
+    let hash = kiosk::volunteer::hash_pin("2468").unwrap();
+    let display = Xvfb::start();
+    let kiosk = station.run(&display, Some(&format!("volunteer_pin_hash = \"{hash}\"\n")));
+    wait_home(&kiosk, &display);
+
+    display.click(VOLUNTEER.0, VOLUNTEER.1);
+    wait_for("the PIN dialog", SECONDS(10), || display.pixel(FIRST_TILE.0, FIRST_TILE.1) == "#FFFFFF");
+    display.screenshot(&screenshot_dir().join("pin.png"));
+    display.type_text("1357");
+    display.key("Return");
+    kiosk.wait_log("volunteer PIN refused", 1, SECONDS(10));
+    display.screenshot(&screenshot_dir().join("pin-wrong.png"));
+    display.type_text("2468");
+    display.key("Return");
+    kiosk.wait_log("volunteer PIN accepted", 1, SECONDS(10));
+
+    display.click(FIRST_TILE.0, FIRST_TILE.1);
+    kiosk.wait_log("session started assisted=true", 1, SECONDS(10));
+    wait_for("the start page", SECONDS(10), || display.pixel(20, 100) == "#DDDDDD");
+    click_end(&display);
+    wait_for("the confirmation", SECONDS(10), || display.pixel(20, 100) != "#DDDDDD");
+    display.key("Return");
+    kiosk.wait_log("session ended and wiped", 1, SECONDS(10));
+    assert_eq!(station.records()[0]["assisted"], true);
+}
