@@ -3,7 +3,7 @@
 # Debian packages to build the workspace: a C linker and headers, and GTK/WebKitGTK for the kiosk.
 BUILD_PACKAGES="gcc libc6-dev pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev"
 # What the kiosk's window tests need: a virtual X server, input injection and screenshots.
-WINDOW_TEST_PACKAGES="xvfb xauth xdotool x11-utils imagemagick fonts-dejavu-core"
+WINDOW_TEST_PACKAGES="xvfb xauth xdotool xclip x11-utils imagemagick fonts-dejavu-core"
 
 # Prints a visible step title.
 step() {

@@ -241,10 +241,19 @@ impl Browser {
                     let Some(response) = decision.downcast_ref::<ResponsePolicyDecision>() else {
                         return false;
                     };
-                    if response.is_mime_type_supported() {
+                    let answer = response.response();
+                    let attachment = answer
+                        .as_ref()
+                        .and_then(|r| r.http_headers())
+                        .and_then(|headers| headers.one("Content-Disposition"))
+                        .is_some_and(|value| {
+                            value.trim_start().to_ascii_lowercase().starts_with("attachment")
+                        });
+                    if response.is_mime_type_supported() && !attachment {
                         return false;
                     }
-                    let mime = response.response().and_then(|r| r.mime_type()).map(|m| m.to_string());
+                    // Not something to show: a download, allowed only for the policy's types.
+                    let mime = answer.and_then(|r| r.mime_type()).map(|m| m.to_string());
                     if mime.is_some_and(|mime| download_types.contains(&mime)) {
                         decision.download();
                     } else {

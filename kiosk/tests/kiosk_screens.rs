@@ -8,7 +8,10 @@ use std::time::Duration;
 use common::{Page, Site, Station, Xvfb, screenshot_dir, wait_for};
 
 /// Where the first tile is on a 1280×800 screen.
-const FIRST_TILE: (u32, u32) = (300, 200);
+const FIRST_TILE: (u32, u32) = (300, 300);
+/// Where the "large text" and "high contrast" toggles are.
+const LARGE_TEXT: (u32, u32) = (410, 127);
+const HIGH_CONTRAST: (u32, u32) = (633, 127);
 /// Where the discreet "Accompagnement" control is.
 const VOLUNTEER: (u32, u32) = (1174, 753);
 const SECONDS: fn(u64) -> Duration = Duration::from_secs;
@@ -31,10 +34,20 @@ fn stand_in(forbidden: String) -> Site {
 /// Waits until the kiosk's home screen covers the screen.
 fn wait_home(kiosk: &common::Kiosk, display: &Xvfb) {
     kiosk.wait_log("home screen ready", 1, SECONDS(20));
-    wait_for("the home screen's tiles", SECONDS(10), || {
+    let mut seen = String::new();
+    let drawn = (0..200).any(|_| {
         let (r, _, b) = display.rgb(FIRST_TILE.0, FIRST_TILE.1);
-        u16::from(b) > u16::from(r) + 60 && display.pixel(1270, 790) != "#000000"
+        seen = format!("tile {:?}, corner {}", (r, b), display.pixel(1270, 790));
+        let ready = u16::from(b) > u16::from(r) + 60 && display.pixel(1270, 790) != "#000000";
+        if !ready {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        ready
     });
+    if !drawn {
+        display.screenshot(&screenshot_dir().join("home-not-drawn.png"));
+    }
+    assert!(drawn, "the home screen's tiles were not drawn: {seen}");
 }
 
 /// Clicks the red "Terminer et effacer mes données" button of the top bar.
@@ -78,6 +91,11 @@ fn a_resident_opens_a_procedure_meets_a_blocked_page_and_ends_the_session() {
     display.key("Return");
     wait_for("the page to come back", SECONDS(10), || display.pixel(20, 100) == "#DDDDDD");
 
+    // What the resident copied during the session.
+    display.set_selection("clipboard", "FR76 3000 4000 0312 3456 7890 143");
+    display.set_selection("primary", "jean.dupont@example.org");
+    assert_eq!(display.selection("clipboard"), "FR76 3000 4000 0312 3456 7890 143");
+
     click_end(&display);
     wait_for("the confirmation", SECONDS(10), || display.pixel(20, 100) != "#DDDDDD");
     display.screenshot(&shots.join("confirm-end.png"));
@@ -85,6 +103,8 @@ fn a_resident_opens_a_procedure_meets_a_blocked_page_and_ends_the_session() {
     display.key("Return");
     kiosk.wait_log("session ended and wiped", 1, SECONDS(10));
 
+    assert_eq!(display.selection("clipboard"), "", "the clipboard is emptied by the wipe");
+    assert_eq!(display.selection("primary"), "", "the primary selection is emptied by the wipe");
     let records = station.records();
     assert_eq!(records.len(), 1);
     assert_eq!(records[0]["end"], "user");
@@ -132,8 +152,10 @@ fn a_new_policy_waits_for_the_home_screen_and_a_bad_one_changes_nothing() {
     let good = common::policy_text(site.origin(), &site.url("/"), 300, 60);
     station.write_policy(&good.replace("max_pages_per_session = 20", "max_pages_per_session = 0"));
     kiosk.wait_log("new policy refused", 1, SECONDS(10));
-    let status = std::fs::read_to_string(station.state().join("kiosk-status.json")).unwrap();
-    assert!(status.contains("max_pages_per_session"), "{status}");
+    wait_for("the refusal in the status file the agent reports", SECONDS(10), || {
+        std::fs::read_to_string(station.state().join("kiosk-status.json"))
+            .is_ok_and(|status| status.contains("station.max_pages_per_session: 0 is out of range"))
+    });
 
     display.click(FIRST_TILE.0, FIRST_TILE.1);
     wait_for("the old policy's start page", SECONDS(10), || site.requests_to("/").len() == 1);
@@ -181,4 +203,84 @@ fn a_volunteer_pin_marks_the_session_as_accompanied_and_a_wrong_one_changes_noth
     display.key("Return");
     kiosk.wait_log("session ended and wiped", 1, SECONDS(10));
     assert_eq!(station.records()[0]["assisted"], true);
+}
+
+#[test]
+fn only_allowed_file_types_are_downloaded_and_they_are_wiped_with_the_session() {
+    let site = Site::start("127.0.0.2", |path| {
+        match path {
+        "/" => Some(Page::Html(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>Attestations</title></head><body style=\"margin:0\">
+             <div style=\"width:400px;height:200px;background:#ddd\"></div>
+             <script>
+               const frame = name => { const f = document.createElement('iframe'); f.src = name; document.body.appendChild(f); };
+               frame('/attestation.pdf');
+               setTimeout(() => frame('/programme.exe'), 500);
+             </script></body></html>"
+                .into(),
+        )),
+        "/attestation.pdf" => Some(Page::Download("application/pdf", "attestation.pdf", b"%PDF-1.7\n%%EOF\n".to_vec())),
+        "/programme.exe" => Some(Page::Download("application/x-msdownload", "programme.exe", b"MZ".to_vec())),
+        _ => None,
+    }
+    });
+    let station = Station::new(site.origin(), &site.url("/"), 300, 60);
+    let display = Xvfb::start();
+    let kiosk = station.run(&display, None);
+    wait_home(&kiosk, &display);
+
+    display.click(FIRST_TILE.0, FIRST_TILE.1);
+    kiosk.wait_log("download saved in the session folder", 1, SECONDS(15));
+    kiosk.wait_log("download refused", 1, SECONDS(15));
+    let folders = station.session_folders();
+    assert_eq!(folders.len(), 1);
+    let saved: Vec<String> = std::fs::read_dir(folders[0].join("downloads"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(saved, ["attestation.pdf"], "only the PDF is saved, inside the session folder");
+
+    wait_for("the page", SECONDS(10), || display.pixel(20, 100) == "#DDDDDD");
+    click_end(&display);
+    wait_for("the confirmation", SECONDS(10), || display.pixel(20, 100) != "#DDDDDD");
+    display.key("Return");
+    kiosk.wait_log("session ended and wiped", 1, SECONDS(10));
+    assert!(station.session_folders().is_empty(), "the download is wiped with the session");
+    assert_eq!(station.records()[0]["downloads"], 1);
+}
+
+#[test]
+fn large_text_and_high_contrast_last_for_the_session_only() {
+    let site = stand_in("http://127.0.0.3:9/".into());
+    let station = Station::new(site.origin(), &site.url("/"), 300, 60);
+    let display = Xvfb::start();
+    let kiosk = station.run(&display, None);
+    wait_home(&kiosk, &display);
+    let background = (640, 600);
+    assert_eq!(display.pixel(background.0, background.1), "#FFFFFF");
+
+    // High contrast first: large text moves the buttons.
+    display.click(HIGH_CONTRAST.0, HIGH_CONTRAST.1);
+    wait_for("the high-contrast colours", SECONDS(10), || {
+        display.pixel(background.0, background.1) == "#000000"
+    });
+    display.click(LARGE_TEXT.0, LARGE_TEXT.1);
+    display.screenshot(&screenshot_dir().join("home-large-contrast.png"));
+
+    display.click(FIRST_TILE.0, FIRST_TILE.1);
+    kiosk.wait_log("session started", 1, SECONDS(10));
+    wait_for("the start page", SECONDS(10), || display.pixel(20, 100) == "#DDDDDD");
+    click_end(&display);
+    wait_for("the confirmation", SECONDS(10), || display.pixel(20, 100) != "#DDDDDD");
+    display.key("Return");
+    kiosk.wait_log("session ended and wiped", 1, SECONDS(10));
+
+    wait_for("the usual colours for the next resident", SECONDS(10), || {
+        display.pixel(background.0, background.1) == "#FFFFFF"
+    });
+    let record = &station.records()[0];
+    assert_eq!(
+        (&record["large_text"], &record["high_contrast"]),
+        (&serde_json::json!(true), &serde_json::json!(true))
+    );
 }

@@ -581,15 +581,18 @@ impl Kiosk {
                 }
             }
             WebEvent::Downloaded => {
+                tracing::info!("download saved in the session folder");
                 session.tally.downloads += 1;
                 session.save();
                 self.notice = Some((self.texts.get(&self.prefs.language, "download-done"), Instant::now()));
             }
             WebEvent::DownloadRefused => {
+                tracing::info!("download refused");
                 self.notice =
                     Some((self.texts.get(&self.prefs.language, "download-refused"), Instant::now()));
             }
             WebEvent::UploadRefused => {
+                tracing::info!("file chooser refused");
                 self.notice = Some((self.texts.get(&self.prefs.language, "upload-refused"), Instant::now()));
             }
         }

@@ -117,10 +117,9 @@ impl Kiosk {
 
     fn home(&self, policy: &Policy) -> Element<'_, Message> {
         let language = &self.prefs.language;
-        let mut header = row![
+        let header = row![
             text(self.t("home-title")).size(self.size(40.0)),
             text(self.t("home-subtitle")).size(self.size(28.0)),
-            Space::new().width(Length::Fill),
         ]
         .spacing(24)
         .align_y(Alignment::Center);
@@ -131,7 +130,7 @@ impl Kiosk {
             }
             let label = self.t(&format!("language-{code}"));
             let style = if code == language { button::primary } else { button::secondary };
-            header = header.push(
+            controls = controls.push(
                 button(text(label).size(self.size(20.0)))
                     .padding([10, 16])
                     .style(style)
@@ -140,7 +139,7 @@ impl Kiosk {
         }
         let toggle = |label: String, on: bool, message: Message| {
             let style = if on { button::primary } else { button::secondary };
-            button(text(format!("{} {label}", if on { "✓" } else { "" })).size(self.size(20.0)))
+            button(text(format!("{}{label}", if on { "✓ " } else { "" })).size(self.size(20.0)))
                 .padding([10, 16])
                 .style(style)
                 .on_press(message)
@@ -149,7 +148,6 @@ impl Kiosk {
             .push(Space::new().width(24))
             .push(toggle(self.t("large-text"), self.prefs.large_text, Message::ToggleLargeText))
             .push(toggle(self.t("high-contrast"), self.prefs.high_contrast, Message::ToggleHighContrast));
-        header = header.push(controls);
 
         let columns = if self.prefs.large_text { 2 } else { 3 };
         let mut grid = column![].spacing(18);
@@ -171,7 +169,10 @@ impl Kiosk {
             button(text(self.t("volunteer")).size(14)).style(button::text).on_press(Message::OpenPin),
         ]
         .align_y(Alignment::End);
-        column![header, scrollable(grid).height(Length::Fill), footer].spacing(24).padding(32).into()
+        column![header, controls, scrollable(grid).height(Length::Fill), footer]
+            .spacing(20)
+            .padding(32)
+            .into()
     }
 
     fn tile(&self, procedure: &Procedure, language: &Language, focused: bool) -> Element<'_, Message> {

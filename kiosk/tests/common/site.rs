@@ -14,6 +14,8 @@ pub enum Page {
     Redirect(String),
     /// A file with this MIME type.
     File(&'static str, Vec<u8>),
+    /// A file to save (`Content-Disposition: attachment`) with this MIME type and name.
+    Download(&'static str, &'static str, Vec<u8>),
 }
 
 type Routes = Arc<dyn Fn(&str) -> Option<Page> + Send + Sync>;
@@ -90,6 +92,9 @@ fn serve(
                 ("302 Found", "text/plain", format!("Location: {to}\r\n"), Vec::new())
             }
             Some(Page::File(kind, bytes)) => ("200 OK", kind, String::new(), bytes),
+            Some(Page::Download(kind, name, bytes)) => {
+                ("200 OK", kind, format!("Content-Disposition: attachment; filename=\"{name}\"\r\n"), bytes)
+            }
             None if path == "/favicon.ico" => ("404 Not Found", "text/plain", String::new(), Vec::new()),
             None => ("404 Not Found", "text/plain", String::new(), b"not found".to_vec()),
         };

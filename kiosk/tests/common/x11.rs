@@ -61,6 +61,29 @@ impl Xvfb {
         assert!(status.success(), "screenshot failed");
     }
 
+    /// Puts text on a selection (`clipboard` or `primary`) as another program would.
+    pub fn set_selection(&self, selection: &str, text: &str) {
+        use std::io::Write;
+        let mut child = Command::new("xclip")
+            .args(["-selection", selection, "-i"])
+            .env("DISPLAY", &self.display)
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("xclip runs (Debian package xclip)");
+        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        child.wait().unwrap();
+    }
+
+    /// The text on a selection, empty when there is none.
+    pub fn selection(&self, selection: &str) -> String {
+        let output = Command::new("xclip")
+            .args(["-selection", selection, "-o"])
+            .env("DISPLAY", &self.display)
+            .output()
+            .expect("xclip runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
     /// Types text as key presses.
     pub fn type_text(&self, text: &str) {
         self.xdotool(&["type", "--delay", "50", text]);
