@@ -63,6 +63,10 @@ pub struct BenchArgs {
     /// Station directory (usage records are written to its outbox like any session's).
     #[arg(long)]
     pub state_dir: Option<PathBuf>,
+    /// After the sessions, stay at the home screen this many seconds and report the kiosk's CPU
+    /// use there (`idle_cpu_percent`, 100 = one core).
+    #[arg(long, value_name = "SECONDS")]
+    pub idle_s: Option<u64>,
     /// Kiosk configuration file.
     #[arg(long, default_value = crate::config::DEFAULT_CONFIG_FILE)]
     pub config: PathBuf,

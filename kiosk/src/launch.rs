@@ -91,5 +91,11 @@ fn plan(args: &BenchArgs) -> Result<BenchPlan, String> {
         .find(|p| policy.procedure_matcher(&p.id).is_some_and(|m| m.allows(&url, Context::TopLevel)))
         .map(|p| p.id.clone())
         .ok_or_else(|| format!("{} is allowed only by a bundle no procedure uses", args.url))?;
-    Ok(BenchPlan { url, procedure, sessions: args.sessions as usize, ready_title: args.ready_title.clone() })
+    Ok(BenchPlan {
+        url,
+        procedure,
+        sessions: args.sessions as usize,
+        ready_title: args.ready_title.clone(),
+        idle: args.idle_s.map(std::time::Duration::from_secs),
+    })
 }

@@ -93,6 +93,17 @@ fn cookies_and_storage_of_one_session_are_gone_in_the_next() {
     );
 
     assert_eq!(figures["sessions"], 3);
+    let keys: Vec<&String> = figures.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["sessions", "cold_start_ms", "ready_ms", "wipe_ms", "rss_kb"], "{figures}");
+    for (group, fields) in [
+        ("ready_ms", &["p50", "p95"][..]),
+        ("wipe_ms", &["p50", "p95", "max"]),
+        ("rss_kb", &["kiosk", "webkit"]),
+    ] {
+        for field in fields {
+            assert!(figures[group][field].as_f64().is_some_and(|v| v > 0.0), "{group}.{field}: {figures}");
+        }
+    }
     assert!(station.session_folders().is_empty(), "session folders remain: {:?}", station.session_folders());
     let records = station.records();
     assert_eq!(records.len(), 3, "one usage record per session");
@@ -216,6 +227,23 @@ fn a_session_left_by_a_crash_is_wiped_at_start_up_and_counted_once() {
     assert_eq!(records[0]["end"], "recovered");
     assert_eq!(records[1]["end"], "user");
     assert!(!station.raw_records().contains("avis-imposition"));
+}
+
+#[test]
+fn the_bench_measures_cpu_use_at_the_home_screen_on_request() {
+    let site = Site::start("127.0.0.2", |path| (path == "/").then(|| html("ready", "home")));
+    let station = Station::new(site.origin(), &site.url("/"), 300, 60);
+    let display = Xvfb::start();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kiosk"))
+        .args(["bench", "--policy", station.policy().to_str().unwrap(), "--url", &site.url("/")])
+        .args(["--sessions", "1", "--ready-title", "ready", "--idle-s", "2"])
+        .args(["--state-dir", station.state().to_str().unwrap(), "--config", "/nonexistent/kiosk.toml"])
+        .env("DISPLAY", display.name())
+        .output()
+        .unwrap();
+    let figures = bench_figures(&output);
+    let idle = figures["idle_cpu_percent"].as_f64().expect("idle_cpu_percent is reported");
+    assert!((0.0..100.0).contains(&idle), "{figures}");
 }
 
 #[test]

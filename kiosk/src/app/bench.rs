@@ -26,6 +26,8 @@ pub struct BenchPlan {
     pub sessions: usize,
     /// The `document.title` that means "ready"; load finished when `None`.
     pub ready_title: Option<String>,
+    /// After the sessions, stay this long at the home screen and measure the kiosk's CPU use.
+    pub idle: Option<Duration>,
 }
 
 /// A measurement in progress.
@@ -39,6 +41,9 @@ pub(super) struct BenchRun {
     /// Durations of the wipes so far.
     pub wipes: Vec<Duration>,
     rss_kb: Option<(u64, u64)>,
+    /// When the idle measurement started, and the CPU time used until then.
+    pub idling_since: Option<(Instant, Duration)>,
+    idle_cpu_percent: Option<f64>,
 }
 
 impl BenchRun {
@@ -51,13 +56,15 @@ impl BenchRun {
             ready: Vec::new(),
             wipes: Vec::new(),
             rss_kb: None,
+            idling_since: None,
+            idle_cpu_percent: None,
         }
     }
 
     fn report(&self) -> serde_json::Value {
         let ms = |d: &Duration| d.as_secs_f64() * 1000.0;
         let (kiosk, webkit) = self.rss_kb.unwrap_or_default();
-        serde_json::json!({
+        let mut report = serde_json::json!({
             "sessions": self.ready.len(),
             "cold_start_ms": ms(&self.cold_start).round(),
             "ready_ms": { "p50": percentile(&self.ready, 50.0), "p95": percentile(&self.ready, 95.0) },
@@ -67,7 +74,11 @@ impl BenchRun {
                 "max": percentile(&self.wipes, 100.0),
             },
             "rss_kb": { "kiosk": kiosk, "webkit": webkit },
-        })
+        });
+        if let Some(percent) = self.idle_cpu_percent {
+            report["idle_cpu_percent"] = serde_json::json!((percent * 100.0).round() / 100.0);
+        }
+        report
     }
 }
 
@@ -95,7 +106,17 @@ impl Kiosk {
     }
 
     pub(super) fn bench_tick(&mut self) -> Task<Message> {
-        let Some(bench) = self.bench.as_ref() else { return Task::none() };
+        let Some(bench) = self.bench.as_mut() else { return Task::none() };
+        if let Some((since, cpu_before)) = bench.idling_since {
+            let wanted = bench.plan.idle.unwrap_or_default();
+            if since.elapsed() < wanted {
+                return Task::none();
+            }
+            let used = cpu_time().saturating_sub(cpu_before);
+            bench.idle_cpu_percent = Some(100.0 * used.as_secs_f64() / since.elapsed().as_secs_f64());
+            println!("{}", bench.report());
+            return iced::exit();
+        }
         let Some(started) = bench.session_started else { return Task::none() };
         let title =
             self.session.as_ref().and_then(|s| s.browser.as_ref()).map(|b| b.title()).unwrap_or_default();
@@ -129,6 +150,11 @@ impl Kiosk {
         if bench.ready.len() < bench.plan.sessions {
             self.bench_next_session();
             Task::none()
+        } else if bench.plan.idle.is_some() {
+            if let Some(bench) = self.bench.as_mut() {
+                bench.idling_since = Some((Instant::now(), cpu_time()));
+            }
+            Task::none()
         } else {
             println!("{}", bench.report());
             iced::exit()
@@ -150,6 +176,18 @@ fn percentile(values: &[Duration], p: f64) -> f64 {
     sorted.sort_by(f64::total_cmp);
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
     (sorted[rank.clamp(1, sorted.len()) - 1] * 10.0).round() / 10.0
+}
+
+/// CPU time used by every thread of the kiosk process so far.
+fn cpu_time() -> Duration {
+    let nanos: u64 = std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .filter_map(|stat| stat.split_whitespace().next().and_then(|ns| ns.parse::<u64>().ok()))
+        .sum();
+    Duration::from_nanos(nanos)
 }
 
 /// Resident memory of the kiosk process and of its WebKit processes, in kB.

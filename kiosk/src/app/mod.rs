@@ -241,11 +241,9 @@ impl Kiosk {
     /// Background work: window events, GTK pumping, policy checks, input.
     pub fn subscription(&self) -> Subscription<Message> {
         let web_visible = self.showing_web && self.overlay == Overlay::None;
-        let tick = if web_visible || self.bench.is_some() {
-            Duration::from_millis(16)
-        } else {
-            Duration::from_millis(250)
-        };
+        let bench_session = self.bench.as_ref().is_some_and(|b| b.idling_since.is_none());
+        let tick =
+            if web_visible || bench_session { Duration::from_millis(16) } else { Duration::from_millis(250) };
         Subscription::batch([
             window::open_events().map(Message::WindowOpened),
             window::resize_events().map(|(_, size)| Message::Resized(size)),
