@@ -1,3 +1,4 @@
+window-title = Digital access point
 home-title = Hello
 home-subtitle = What would you like to do?
 language-fr = Français

@@ -1,3 +1,4 @@
+window-title = Point d'accès numérique
 home-title = Bonjour
 home-subtitle = Que voulez-vous faire ?
 language-fr = Français

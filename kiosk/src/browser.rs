@@ -30,6 +30,9 @@ pub enum WebEvent {
     Blocked {
         /// Why, in the matcher's words.
         reason: String,
+        /// Whether the resident asked for it (a click, or a redirect after one): then the kiosk
+        /// says so. A frame or a script of the page that is refused is only counted.
+        shown: bool,
     },
     /// A new window to an allowed page was asked for; the kiosk opens it inside.
     NewWindow(String),
@@ -114,9 +117,9 @@ impl Browser {
                 let decision = matcher.borrow().explain_str(&url, Context::TopLevel).map(drop);
                 match decision {
                     Ok(_) => events.borrow_mut().push_back(WebEvent::NewWindow(url)),
-                    Err(reason) => {
-                        events.borrow_mut().push_back(WebEvent::Blocked { reason: reason.to_string() })
-                    }
+                    Err(reason) => events
+                        .borrow_mut()
+                        .push_back(WebEvent::Blocked { reason: reason.to_string(), shown: true }),
                 }
                 // Opening a real new window from a child webview aborts inside wry: the kiosk loads
                 // allowed pages itself.
@@ -216,12 +219,15 @@ impl Browser {
                     let Some(navigation) = decision.downcast_ref::<NavigationPolicyDecision>() else {
                         return false;
                     };
-                    let uri = navigation
-                        .navigation_action()
+                    let mut action = navigation.navigation_action();
+                    let uri = action
+                        .as_ref()
                         .and_then(|action| action.request())
                         .and_then(|request| request.uri())
                         .map(|uri| uri.to_string())
                         .unwrap_or_default();
+                    let asked = kind == PolicyDecisionType::NewWindowAction
+                        || action.as_mut().is_some_and(|a| a.is_user_gesture() || a.is_redirect());
                     let verdict = matcher.borrow().explain_str(&uri, Context::TopLevel).map(drop);
                     match verdict {
                         Ok(_) if kind == PolicyDecisionType::NavigationAction => decision.use_(),
@@ -232,7 +238,8 @@ impl Browser {
                         }
                         Err(reason) => {
                             decision.ignore();
-                            events.borrow_mut().push_back(WebEvent::Blocked { reason: reason.to_string() });
+                            let blocked = WebEvent::Blocked { reason: reason.to_string(), shown: asked };
+                            events.borrow_mut().push_back(blocked);
                         }
                     }
                     true

@@ -52,10 +52,16 @@ impl Texts {
         self.format(language, id, None)
     }
 
-    /// The text `id` with one numeric argument.
-    pub fn get_with(&self, language: &Language, id: &str, name: &str, value: i64) -> String {
+    /// The text `id` with one argument (a number or a text).
+    pub fn get_with<'a>(
+        &self,
+        language: &Language,
+        id: &str,
+        name: &str,
+        value: impl Into<FluentValue<'a>>,
+    ) -> String {
         let mut args = FluentArgs::new();
-        args.set(name, FluentValue::from(value));
+        args.set(name, value.into());
         self.format(language, id, Some(&args))
     }
 
@@ -98,5 +104,10 @@ mod tests {
             "If you do nothing, everything will be erased in 42 seconds."
         );
         assert_eq!(texts.get(&Language::new("de").unwrap(), "bar-home"), "Accueil");
+        let reason = "no rule allows the host evil.example";
+        assert_eq!(
+            texts.get_with(&Language::french(), "help-last-blocked", "reason", reason),
+            "Dernière page bloquée : no rule allows the host evil.example"
+        );
     }
 }

@@ -91,6 +91,16 @@ fn a_resident_opens_a_procedure_meets_a_blocked_page_and_ends_the_session() {
     display.key("Return");
     wait_for("the page to come back", SECONDS(10), || display.pixel(20, 100) == "#DDDDDD");
 
+    // A volunteer asks the help screen why the page was blocked.
+    let help = display
+        .rightmost_in_row(38, |r, g, b| r == g && g == b && (120..200).contains(&r))
+        .expect("the grey help button");
+    display.click(help - 30, 38);
+    wait_for("the help screen", SECONDS(10), || display.pixel(20, 100) != "#DDDDDD");
+    display.screenshot(&shots.join("help.png"));
+    display.key("Escape");
+    wait_for("the page to come back", SECONDS(10), || display.pixel(20, 100) == "#DDDDDD");
+
     // What the resident copied during the session.
     display.set_selection("clipboard", "FR76 3000 4000 0312 3456 7890 143");
     display.set_selection("primary", "jean.dupont@example.org");
@@ -283,4 +293,36 @@ fn large_text_and_high_contrast_last_for_the_session_only() {
         (&record["large_text"], &record["high_contrast"]),
         (&serde_json::json!(true), &serde_json::json!(true))
     );
+}
+
+#[test]
+fn a_refused_frame_is_only_counted_and_the_file_chooser_is_refused_with_a_message() {
+    let elsewhere = Site::start("127.0.0.3", |_| Some(Page::Html("<title>pub</title>".into())));
+    let frame = elsewhere.url("/frame");
+    let site = Site::start("127.0.0.2", move |path| {
+        match path {
+        "/" => Some(Page::Html(format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>Formulaire</title></head><body style=\"margin:0\">
+             <label style=\"display:block;width:400px;height:200px;background:#ddd\">Joindre un justificatif
+               <input type=\"file\" style=\"display:none\"></label>
+             <iframe src=\"{frame}\"></iframe></body></html>"
+        ))),
+        _ => None,
+    }
+    });
+    let station = Station::new(site.origin(), &site.url("/"), 300, 60);
+    let display = Xvfb::start();
+    let kiosk = station.run(&display, None);
+    wait_home(&kiosk, &display);
+
+    display.click(FIRST_TILE.0, FIRST_TILE.1);
+    kiosk.wait_log("navigation blocked", 1, SECONDS(10));
+    assert!(kiosk.log().contains("shown=false"), "{}", kiosk.log());
+    wait_for("the page, still shown", SECONDS(10), || display.pixel(20, 100) == "#DDDDDD");
+    assert!(elsewhere.requests().is_empty());
+
+    display.click(200, 150);
+    kiosk.wait_log("file chooser refused", 1, SECONDS(10));
+    display.screenshot(&screenshot_dir().join("upload-refused.png"));
+    assert_eq!(display.pixel(20, 100), "#DDDDDD", "no dialog over the page");
 }

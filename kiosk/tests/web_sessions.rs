@@ -259,3 +259,37 @@ fn the_bench_refuses_an_address_the_policy_does_not_allow() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_frame_from_a_site_not_allowed_is_not_loaded() {
+    let elsewhere = Site::start("127.0.0.3", |_| Some(html("frame", "tracker")));
+    let frame = elsewhere.url("/frame");
+    let site = Site::start("127.0.0.2", move |path| match path {
+        "/framed" => Some(html(
+            "framed",
+            &format!(
+                "<iframe src=\"/own-frame\"></iframe><iframe src=\"{frame}\"></iframe>
+                 <script>setTimeout(() => {{ document.title = 'ready'; }}, 1500);</script>"
+            ),
+        )),
+        "/own-frame" => Some(html("own", "a frame of the procedure's own site")),
+        _ => None,
+    });
+    let station = Station::new(site.origin(), &site.url("/framed"), 300, 60);
+    let display = Xvfb::start();
+
+    bench_figures(&station.bench(&display, &site.url("/framed"), 1, "ready"));
+
+    assert_eq!(
+        site.requests_to("/own-frame").len(),
+        1,
+        "frames of allowed sites load: {:?}",
+        site.requests()
+    );
+    assert!(
+        elsewhere.requests().is_empty(),
+        "a frame of a site not allowed was loaded: {:?}",
+        elsewhere.requests()
+    );
+    assert_eq!(station.records()[0]["blocked"], 1);
+}

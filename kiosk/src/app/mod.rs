@@ -230,7 +230,7 @@ impl Kiosk {
 
     /// The window title.
     pub fn title(&self) -> String {
-        "Point d'accès numérique".to_owned()
+        self.texts.get(&self.prefs.language, "window-title")
     }
 
     /// The theme: light, or high contrast for the session.
@@ -558,12 +558,12 @@ impl Kiosk {
     fn web_event(&mut self, event: WebEvent) {
         let Some(session) = self.session.as_mut() else { return };
         match event {
-            WebEvent::Blocked { reason } => {
-                tracing::info!(%reason, "navigation blocked");
+            WebEvent::Blocked { reason, shown } => {
+                tracing::info!(%reason, shown, "navigation blocked");
                 session.tally.blocked += 1;
                 session.last_blocked = Some(reason);
                 session.save();
-                if self.bench.is_none() {
+                if shown && self.bench.is_none() {
                     self.overlay = Overlay::Blocked;
                 }
             }
