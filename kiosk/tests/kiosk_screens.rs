@@ -326,3 +326,32 @@ fn a_refused_frame_is_only_counted_and_the_file_chooser_is_refused_with_a_messag
     display.screenshot(&screenshot_dir().join("upload-refused.png"));
     assert_eq!(display.pixel(20, 100), "#DDDDDD", "no dialog over the page");
 }
+
+#[test]
+fn no_context_menu_print_dialog_or_developer_tools_open_over_a_page() {
+    let elsewhere = Site::start("127.0.0.3", |_| Some(Page::Html("<title>ailleurs</title>".into())));
+    let site = stand_in(elsewhere.url("/"));
+    let station = Station::new(site.origin(), &site.url("/"), 300, 60);
+    let display = Xvfb::start();
+    let kiosk = station.run(&display, None);
+    wait_home(&kiosk, &display);
+
+    // The keyboard alone opens a procedure.
+    display.key("Tab");
+    display.key("Return");
+    kiosk.wait_log("session started", 1, SECONDS(10));
+    wait_for("the page", SECONDS(10), || display.pixel(20, 100) == "#DDDDDD");
+    let windows = display.visible_windows();
+
+    display.right_click(300, 400);
+    for keys in ["ctrl+p", "F12", "ctrl+shift+i", "ctrl+o", "ctrl+s", "ctrl+u"] {
+        display.key(keys);
+    }
+    // A click the kiosk must answer: once it has, every earlier input has been handled.
+    display.click(200, 150);
+    kiosk.wait_log("navigation blocked", 1, SECONDS(10));
+    display.key("Return");
+    wait_for("the page to come back", SECONDS(10), || display.pixel(20, 100) == "#DDDDDD");
+    assert_eq!(display.visible_windows(), windows, "a menu, dialog or inspector window opened");
+    display.screenshot(&screenshot_dir().join("after-shortcuts.png"));
+}

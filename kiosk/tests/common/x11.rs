@@ -84,6 +84,21 @@ impl Xvfb {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
+    /// How many windows are mapped on the screen (menus and dialogs included).
+    pub fn visible_windows(&self) -> usize {
+        let output = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", ""])
+            .env("DISPLAY", &self.display)
+            .output()
+            .expect("xdotool runs");
+        String::from_utf8_lossy(&output.stdout).lines().count()
+    }
+
+    /// Right-clicks at a point of the screen.
+    pub fn right_click(&self, x: u32, y: u32) {
+        self.xdotool(&["mousemove", &x.to_string(), &y.to_string(), "click", "3"]);
+    }
+
     /// Types text as key presses.
     pub fn type_text(&self, text: &str) {
         self.xdotool(&["type", "--delay", "50", text]);
