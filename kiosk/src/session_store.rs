@@ -1,5 +1,6 @@
 //! Session folders: `<state-dir>/sessions/<record-id>/`, holding everything a session leaves on
-//! disk (the WebKit data directory, downloads, scans) and a small anonymous marker.
+//! disk (downloads, scans; the web view itself is ephemeral and keeps nothing on disk) and a small
+//! anonymous marker.
 //!
 //! The folder is named after the session's usage-record id, so a session left by a crash or a
 //! power cut is recovered at start-up as exactly one `recovered` record, even if the kiosk stops
@@ -82,11 +83,10 @@ impl SessionStore {
         Self { root: state_dir.join(SESSIONS_DIR) }
     }
 
-    /// Creates the folder of a new session, with its `webkit/` and `downloads/` sub-folders.
+    /// Creates the folder of a new session, with its `downloads/` sub-folder.
     pub fn begin(&self, language: Language) -> io::Result<SessionFolder> {
         let id = RecordId::generate();
         let path = self.root.join(id.to_string());
-        std::fs::create_dir_all(path.join("webkit"))?;
         std::fs::create_dir_all(path.join("downloads"))?;
         let folder =
             SessionFolder { id, path, started_local: Local::now().naive_local(), started: Instant::now() };
@@ -143,11 +143,6 @@ impl SessionFolder {
     /// The session folder.
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// Where WebKit keeps this session's cookies, storage and cache.
-    pub fn webkit_dir(&self) -> PathBuf {
-        self.path.join("webkit")
     }
 
     /// Where this session's downloads and scans go.
@@ -224,7 +219,7 @@ mod tests {
         let store = SessionStore::new(dir.path());
         let folder = store.begin(Language::french()).unwrap();
         std::fs::write(folder.downloads_dir().join("attestation.pdf"), b"%PDF-1.7").unwrap();
-        std::fs::create_dir_all(folder.webkit_dir().join("storage/IndexedDB")).unwrap();
+        std::fs::create_dir_all(folder.downloads_dir().join("scans")).unwrap();
         assert_eq!(store.leftovers().unwrap(), [folder.path().to_owned()]);
         store.wipe(folder.path()).unwrap();
         assert!(!folder.path().exists());
