@@ -50,6 +50,16 @@ fn wait_home(kiosk: &common::Kiosk, display: &Xvfb) {
     assert!(drawn, "the home screen's tiles were not drawn: {seen}");
 }
 
+/// Ends the session the way a resident does (end button, then confirmation) and waits until the
+/// kiosk reports the wipe.
+fn end_session(display: &Xvfb, kiosk: &common::Kiosk) {
+    let before = kiosk.log().matches("session ended and wiped").count();
+    click_end(display);
+    wait_for("the confirmation", SECONDS(10), || display.pixel(20, 100) != "#DDDDDD");
+    display.key("Return");
+    kiosk.wait_log("session ended and wiped", before + 1, SECONDS(10));
+}
+
 /// Clicks the red "Terminer et effacer mes données" button of the top bar.
 fn click_end(display: &Xvfb) {
     let x = display
@@ -177,9 +187,7 @@ fn a_new_policy_waits_for_the_home_screen_and_a_bad_one_changes_nothing() {
     kiosk.wait_log("a new policy is waiting for the home screen", 1, SECONDS(10));
     assert!(!kiosk.log().contains("new policy in force"), "never in the middle of a session");
 
-    click_end(&display);
-    wait_for("the confirmation", SECONDS(10), || display.pixel(20, 100) != "#DDDDDD");
-    display.key("Return");
+    end_session(&display, &kiosk);
     kiosk.wait_log("new policy in force", 1, SECONDS(10));
     display.click(FIRST_TILE.0, FIRST_TILE.1);
     wait_for("the new policy's start page", SECONDS(10), || site.requests_to("/new-start").len() == 1);
@@ -208,10 +216,7 @@ fn a_volunteer_pin_marks_the_session_as_accompanied_and_a_wrong_one_changes_noth
     display.click(FIRST_TILE.0, FIRST_TILE.1);
     kiosk.wait_log("session started assisted=true", 1, SECONDS(10));
     wait_for("the start page", SECONDS(10), || display.pixel(20, 100) == "#DDDDDD");
-    click_end(&display);
-    wait_for("the confirmation", SECONDS(10), || display.pixel(20, 100) != "#DDDDDD");
-    display.key("Return");
-    kiosk.wait_log("session ended and wiped", 1, SECONDS(10));
+    end_session(&display, &kiosk);
     assert_eq!(station.records()[0]["assisted"], true);
 }
 
@@ -251,10 +256,7 @@ fn only_allowed_file_types_are_downloaded_and_they_are_wiped_with_the_session() 
     assert_eq!(saved, ["attestation.pdf"], "only the PDF is saved, inside the session folder");
 
     wait_for("the page", SECONDS(10), || display.pixel(20, 100) == "#DDDDDD");
-    click_end(&display);
-    wait_for("the confirmation", SECONDS(10), || display.pixel(20, 100) != "#DDDDDD");
-    display.key("Return");
-    kiosk.wait_log("session ended and wiped", 1, SECONDS(10));
+    end_session(&display, &kiosk);
     assert!(station.session_folders().is_empty(), "the download is wiped with the session");
     assert_eq!(station.records()[0]["downloads"], 1);
 }
@@ -280,10 +282,7 @@ fn large_text_and_high_contrast_last_for_the_session_only() {
     display.click(FIRST_TILE.0, FIRST_TILE.1);
     kiosk.wait_log("session started", 1, SECONDS(10));
     wait_for("the start page", SECONDS(10), || display.pixel(20, 100) == "#DDDDDD");
-    click_end(&display);
-    wait_for("the confirmation", SECONDS(10), || display.pixel(20, 100) != "#DDDDDD");
-    display.key("Return");
-    kiosk.wait_log("session ended and wiped", 1, SECONDS(10));
+    end_session(&display, &kiosk);
 
     wait_for("the usual colours for the next resident", SECONDS(10), || {
         display.pixel(background.0, background.1) == "#FFFFFF"
