@@ -1,6 +1,11 @@
 //! The central service: station API, admin dashboard, usage figures and exports.
-//! For now: its configuration ([`config`]).
+//! [`store`] keeps the fleet on SQLite or PostgreSQL, [`api`] is the station API, [`serve`] runs
+//! it, [`config`] reads the configuration file.
 
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod config;
+pub mod secrets;
+pub mod serve;
+pub mod store;

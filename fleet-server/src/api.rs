@@ -1,0 +1,205 @@
+//! The station API (`/api/v1`): enrolment, reports, the policy document.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use protocol::api::{
+    ApiError, EnrolRequest, EnrolResponse, MAX_RECORDS_PER_REPORT, POLICY_MEDIA_TYPE, POLICY_VERSION_HEADER,
+    PolicyDocument, ReportRequest, ReportResponse,
+};
+use serde::de::DeserializeOwned;
+
+use crate::secrets;
+use crate::store::{NewStation, StationAuth, Store, StoreError};
+
+/// Largest request body accepted by the station API (1,000 records fit easily).
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// What every handler shares.
+pub struct AppState {
+    /// The storage.
+    pub store: Store,
+}
+
+/// Errors of the station API, each with its status and a clear message.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The body is not valid JSON of the expected shape.
+    #[error("{message}")]
+    Invalid {
+        /// What is wrong.
+        message: String,
+        /// Where, as a JSON path.
+        path: Option<String>,
+    },
+    /// No or an unknown/revoked token.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// A wrong or expired enrolment code.
+    #[error("this enrolment code is unknown, expired or revoked")]
+    Forbidden,
+    /// Nothing to send.
+    #[error("{0}")]
+    NotFound(&'static str),
+    /// The body is too large.
+    #[error("{0}")]
+    TooLarge(String),
+    /// A storage failure (logged, never shown).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let (status, path) = match &self {
+            Self::Invalid { path, .. } => (StatusCode::UNPROCESSABLE_ENTITY, path.clone()),
+            Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, None),
+            Self::Forbidden => (StatusCode::FORBIDDEN, None),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, None),
+            Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, None),
+            Self::Store(error) => {
+                tracing::error!(%error, "storage failure");
+                let body = ApiError { error: "internal error; the server logged it".into(), path: None };
+                return (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response();
+            }
+        };
+        (status, Json(ApiError { error: self.to_string(), path })).into_response()
+    }
+}
+
+/// JSON body whose errors name the path of the bad field (422), or say the body is too large (413).
+pub struct CheckedJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CheckedJson<T> {
+    type Rejection = Error;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Error> {
+        let bytes =
+            axum::body::Bytes::from_request(request, state).await.map_err(|rejection: BytesRejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Error::TooLarge(format!("the body is larger than {MAX_BODY_BYTES} bytes"))
+                } else {
+                    Error::Invalid { message: rejection.body_text(), path: None }
+                }
+            })?;
+        let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize(&mut deserializer) {
+            Ok(value) => Ok(Self(value)),
+            Err(error) => {
+                let path = error.path().to_string();
+                let message = error.inner().to_string();
+                let path = (path != ".").then_some(path);
+                Err(Error::Invalid { message, path })
+            }
+        }
+    }
+}
+
+/// The station API's routes.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/api/v1/enrol", post(enrol))
+        .route("/api/v1/report", post(report))
+        .route("/api/v1/policy", get(policy))
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+async fn enrol(
+    State(state): State<Arc<AppState>>,
+    CheckedJson(request): CheckedJson<EnrolRequest>,
+) -> Result<Json<EnrolResponse>, Error> {
+    let token = secrets::new_token();
+    let station = NewStation {
+        id: uuid::Uuid::new_v4().to_string(),
+        hostname: request.hostname.chars().take(253).collect(),
+        token_hash: secrets::digest(&token),
+        agent_version: request.agent_version.chars().take(64).collect(),
+        kiosk_version: request.kiosk_version.map(|v| v.chars().take(64).collect()),
+    };
+    match state.store.enrol(&secrets::digest(&request.code), now(), &station).await {
+        Ok(site_id) => {
+            tracing::info!(station = %station.id, site_id, hostname = %station.hostname, "station enrolled");
+            let station_id = station.id.parse().expect("a fresh UUID parses");
+            Ok(Json(EnrolResponse { station_id, token }))
+        }
+        Err(StoreError::NotFound) => Err(Error::Forbidden),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The station presenting a valid bearer token.
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<StationAuth, Error> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .ok_or(Error::Unauthorized("a station token is required: Authorization: Bearer TOKEN"))?;
+    match state.store.station_by_token(&secrets::digest(token.trim())).await? {
+        Some(station) if station.revoked_at.is_none() => Ok(station),
+        Some(_) => Err(Error::Unauthorized("this station was revoked: enrol it again")),
+        None => Err(Error::Unauthorized("unknown station token")),
+    }
+}
+
+async fn report(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    CheckedJson(request): CheckedJson<ReportRequest>,
+) -> Result<Json<ReportResponse>, Error> {
+    let station = authenticate(&state, &headers).await?;
+    if request.records.len() > MAX_RECORDS_PER_REPORT {
+        return Err(Error::Invalid {
+            message: format!(
+                "{} records in one report: at most {MAX_RECORDS_PER_REPORT}",
+                request.records.len()
+            ),
+            path: Some("records".into()),
+        });
+    }
+    let now = now();
+    let ingested = state.store.insert_records(&station.id, &request.records, now).await?;
+    let health = request.health.as_ref().map(|h| serde_json::to_string(h).expect("health reports serialize"));
+    state.store.station_seen(&station.id, now, health.as_deref()).await?;
+    Ok(Json(ReportResponse { accepted: ingested.accepted, duplicates: ingested.duplicates }))
+}
+
+async fn policy(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response, Error> {
+    authenticate(&state, &headers).await?;
+    let latest = state.store.latest_policy().await?.ok_or(Error::NotFound(
+        "no policy has been published yet: publish one with `fleet-server policy publish FILE`",
+    ))?;
+    let document = PolicyDocument { version: latest.version.unsigned_abs(), text: latest.text };
+    let etag = document.etag();
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|candidate| candidate.trim() == etag));
+    let version = document.version.to_string();
+    if matches {
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag), (POLICY_VERSION_HEADER.parse().unwrap(), version)],
+        )
+            .into_response());
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, POLICY_MEDIA_TYPE.to_owned()),
+            (header::ETAG, etag),
+            (POLICY_VERSION_HEADER.parse().unwrap(), version),
+        ],
+        document.text,
+    )
+        .into_response())
+}
