@@ -5,6 +5,9 @@ BUILD_PACKAGES="gcc libc6-dev pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev"
 # What the kiosk's window tests need: a virtual X server, input injection and screenshots.
 WINDOW_TEST_PACKAGES="xvfb xauth xdotool xclip x11-utils imagemagick fonts-dejavu-core"
 
+# A throwaway PostgreSQL cluster for the tests of the PostgreSQL backend.
+DATABASE_TEST_PACKAGES="postgresql"
+
 # Prints a visible step title.
 step() {
   printf '\n==> %s\n' "$*"
@@ -32,5 +35,33 @@ ensure_rust() {
   if ! command -v cargo >/dev/null; then
     echo "cargo is missing: install the Rust toolchain named in rust-toolchain.toml (rustup)" >&2
     exit 1
+  fi
+}
+
+# Starts a throwaway PostgreSQL cluster on 127.0.0.1 (Debian's server binaries, run as the
+# postgres user) and exports FLEET_TEST_POSTGRES_URL. Stop it with stop_postgres.
+start_postgres() {
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  if [ -z "$bin" ]; then
+    echo "PostgreSQL server binaries not found under /usr/lib/postgresql" >&2
+    return 1
+  fi
+  PG_DIR=$(mktemp -d /tmp/fleet-pg.XXXXXX)
+  chown postgres: "$PG_DIR"
+  PG_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  runuser -u postgres -- "$bin/initdb" -D "$PG_DIR/data" -U fleet --auth=trust -E UTF8 >"$PG_DIR/initdb.log" 2>&1
+  runuser -u postgres -- "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
+    -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$PG_DIR -c fsync=off" start >/dev/null
+  PG_BIN=$bin
+  export FLEET_TEST_POSTGRES_URL="postgres://fleet@127.0.0.1:$PG_PORT/postgres"
+  export FLEET_REQUIRE_POSTGRES=1
+}
+
+# Stops the cluster start_postgres started and removes its files.
+stop_postgres() {
+  if [ -n "${PG_DIR:-}" ] && [ -d "$PG_DIR" ]; then
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+    rm -rf "$PG_DIR"
   fi
 }

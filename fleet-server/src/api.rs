@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -79,6 +80,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CheckedJson<T> {
     type Rejection = Error;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Error> {
+        let declared = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
+            return Err(Error::TooLarge(format!("the body is larger than {MAX_BODY_BYTES} bytes")));
+        }
         let bytes =
             axum::body::Bytes::from_request(request, state).await.map_err(|rejection: BytesRejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -138,7 +147,17 @@ async fn enrol(
     }
 }
 
-/// The station presenting a valid bearer token.
+/// The station presenting a valid bearer token; checked before the body is read.
+pub struct Authenticated(pub StationAuth);
+
+impl FromRequestParts<Arc<AppState>> for Authenticated {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Error> {
+        authenticate(state, &parts.headers).await.map(Self)
+    }
+}
+
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<StationAuth, Error> {
     let token = headers
         .get(header::AUTHORIZATION)
@@ -154,10 +173,9 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<StationAu
 
 async fn report(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Authenticated(station): Authenticated,
     CheckedJson(request): CheckedJson<ReportRequest>,
 ) -> Result<Json<ReportResponse>, Error> {
-    let station = authenticate(&state, &headers).await?;
     if request.records.len() > MAX_RECORDS_PER_REPORT {
         return Err(Error::Invalid {
             message: format!(
@@ -174,8 +192,11 @@ async fn report(
     Ok(Json(ReportResponse { accepted: ingested.accepted, duplicates: ingested.duplicates }))
 }
 
-async fn policy(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response, Error> {
-    authenticate(&state, &headers).await?;
+async fn policy(
+    State(state): State<Arc<AppState>>,
+    _station: Authenticated,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
     let latest = state.store.latest_policy().await?.ok_or(Error::NotFound(
         "no policy has been published yet: publish one with `fleet-server policy publish FILE`",
     ))?;

@@ -1,0 +1,95 @@
+//! The repository's behaviour, the same on SQLite (always) and PostgreSQL (the cluster
+//! `./scripts/test` starts).
+
+mod common;
+
+use common::{TestDb, record};
+use fleet_server::store::{NewStation, Store, StoreError};
+
+fn station(id: &str, token_hash: &str) -> NewStation {
+    NewStation {
+        id: id.into(),
+        hostname: "pan-mairie-01".into(),
+        token_hash: token_hash.into(),
+        agent_version: "0.1.0".into(),
+        kiosk_version: Some("0.1.0".into()),
+    }
+}
+
+async fn suite(store: Store) {
+    // Sites and partners are created once.
+    let site = store.ensure_site("Ville", "Mairie annexe Nord").await.unwrap();
+    assert_eq!(store.ensure_site("Ville", "Mairie annexe Nord").await.unwrap(), site);
+    let other = store.ensure_site("CCAS", "Mairie annexe Nord").await.unwrap();
+    assert_ne!(other.id, site.id, "sites are per partner");
+
+    // Enrolment codes: valid, expired, unknown.
+    store.add_enrolment_code(site.id, "code-ok", 1_000, 2_000).await.unwrap();
+    store.add_enrolment_code(site.id, "code-old", 1_000, 1_500).await.unwrap();
+    assert!(matches!(store.enrol("code-old", 1_600, &station("s0", "t0")).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.enrol("nope", 1_600, &station("s0", "t0")).await, Err(StoreError::NotFound)));
+    assert_eq!(store.enrol("code-ok", 1_600, &station("s1", "t1")).await.unwrap(), site.id);
+    let auth = store.station_by_token("t1").await.unwrap().unwrap();
+    assert_eq!((auth.id.as_str(), auth.site_id, auth.revoked_at), ("s1", site.id, None));
+    assert!(store.station_by_token("t-unknown").await.unwrap().is_none());
+
+    // Records are stored once per station, whatever the re-sends.
+    let batch = vec![record("caf", 3, false), record("ants-identite", 4, true)];
+    let first = store.insert_records("s1", &batch, 1_700).await.unwrap();
+    assert_eq!(first.accepted, [batch[0].id, batch[1].id]);
+    assert!(first.duplicates.is_empty());
+    let again = [batch.clone(), vec![record("impots", 5, false)]].concat();
+    let second = store.insert_records("s1", &again, 1_800).await.unwrap();
+    assert_eq!(second.duplicates, [batch[0].id, batch[1].id]);
+    assert_eq!(second.accepted, [again[2].id]);
+    assert_eq!(store.count_records().await.unwrap(), 3);
+
+    // The same record id from another station is another session.
+    store.add_enrolment_code(other.id, "code-2", 1_000, 9_000).await.unwrap();
+    store.enrol("code-2", 1_600, &station("s2", "t2")).await.unwrap();
+    assert_eq!(store.insert_records("s2", &batch[..1], 1_900).await.unwrap().accepted.len(), 1);
+    assert_eq!(store.count_records().await.unwrap(), 4);
+
+    // Health and last seen.
+    store.station_seen("s1", 2_000, Some("{\"hostname\":\"pan-mairie-01\"}")).await.unwrap();
+
+    // Revocation.
+    store.revoke_station("s1", 2_100).await.unwrap();
+    assert_eq!(store.station_by_token("t1").await.unwrap().unwrap().revoked_at, Some(2_100));
+    assert!(matches!(store.revoke_station("s1", 2_200).await, Err(StoreError::NotFound)));
+
+    // Policy versions.
+    assert!(store.latest_policy().await.unwrap().is_none());
+    assert_eq!(store.publish_policy("version = 1 # a", 3_000, "test").await.unwrap(), 1);
+    assert_eq!(store.publish_policy("version = 1 # b", 3_100, "test").await.unwrap(), 2);
+    let latest = store.latest_policy().await.unwrap().unwrap();
+    assert_eq!((latest.version, latest.text.as_str()), (2, "version = 1 # b"));
+
+    // Users.
+    store.add_user("alice", "it-admin", "$argon2id$x", 4_000).await.unwrap();
+    assert!(matches!(
+        store.add_user("alice", "reporting", "$argon2id$y", 4_100).await,
+        Err(StoreError::Conflict(_))
+    ));
+}
+
+#[tokio::test]
+async fn the_repository_on_sqlite() {
+    let db = TestDb::sqlite();
+    suite(db.open().await).await;
+    // Reopening applies no migration twice and keeps the data.
+    assert_eq!(db.open().await.count_records().await.unwrap(), 4);
+}
+
+#[tokio::test]
+async fn the_repository_on_postgresql() {
+    let Some(db) = TestDb::postgres().await else { return };
+    suite(db.open().await).await;
+    assert_eq!(db.open().await.count_records().await.unwrap(), 4);
+}
+
+#[tokio::test]
+async fn an_unknown_database_url_is_named() {
+    let error = Store::open("mysql://x").await.err().unwrap().to_string();
+    assert!(error.contains("unsupported database URL \"mysql://x\""), "{error}");
+}
