@@ -52,6 +52,23 @@ enum Command {
     /// The configuration file.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Write the grant report (per partner and month) for a period, as CSV or XLSX.
+    Export {
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last day, YYYY-MM-DD (included).
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        /// `csv` or `xlsx`.
+        #[arg(long, value_parser = ["csv", "xlsx"])]
+        format: String,
+        /// Output file (standard output by default).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -214,6 +231,23 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let (_, store) = open_store(&common).await?;
             store.add_user(&name, &role, &hash, now).await?;
             println!("user \"{name}\" added with role {role}");
+            Ok(())
+        }
+        Command::Export { from, to, format, out, common } => {
+            if to < from {
+                bail!("--to {to} is before --from {from}");
+            }
+            let (_, store) = open_store(&common).await?;
+            let rows = fleet_server::report::grant_report(&store, from, to).await?;
+            let bytes = match format.as_str() {
+                "xlsx" => fleet_server::report::to_xlsx(&rows).context("cannot build the XLSX file")?,
+                _ => fleet_server::report::to_csv(&rows).into_bytes(),
+            };
+            match out {
+                Some(path) => std::fs::write(&path, bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => std::io::Write::write_all(&mut std::io::stdout(), &bytes)?,
+            }
             Ok(())
         }
         Command::Config(_) => unreachable!("handled before the runtime starts"),

@@ -38,14 +38,14 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
-enum Backend {
+pub(crate) enum Backend {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
 
 /// The fleet's storage, on SQLite or PostgreSQL.
 pub struct Store {
-    backend: Backend,
+    pub(crate) backend: Backend,
 }
 
 /// Runs `$body` with `$pool` bound to the backend's pool; the body is compiled once per backend.
