@@ -15,6 +15,7 @@ use protocol::api::{
 };
 use serde::de::DeserializeOwned;
 
+use crate::metrics::Metrics;
 use crate::secrets;
 use crate::store::{NewStation, StationAuth, Store, StoreError};
 
@@ -25,6 +26,8 @@ pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 pub struct AppState {
     /// The storage.
     pub store: Store,
+    /// Counters for `/metrics`.
+    pub metrics: Metrics,
 }
 
 /// Errors of the station API, each with its status and a clear message.
@@ -116,8 +119,26 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/report", post(report))
         .route("/api/v1/policy", get(policy))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), count_refusals))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
+}
+
+async fn count_refusals(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    if response.status().is_client_error() && response.status() != StatusCode::NOT_MODIFIED {
+        Metrics::add(&state.metrics.requests_refused, 1);
+    }
+    response
 }
 
 fn now() -> i64 {
@@ -138,11 +159,15 @@ async fn enrol(
     };
     match state.store.enrol(&secrets::digest(&request.code), now(), &station).await {
         Ok(site_id) => {
+            Metrics::add(&state.metrics.enrolments, 1);
             tracing::info!(station = %station.id, site_id, hostname = %station.hostname, "station enrolled");
             let station_id = station.id.parse().expect("a fresh UUID parses");
             Ok(Json(EnrolResponse { station_id, token }))
         }
-        Err(StoreError::NotFound) => Err(Error::Forbidden),
+        Err(StoreError::NotFound) => {
+            Metrics::add(&state.metrics.enrolments_refused, 1);
+            Err(Error::Forbidden)
+        }
         Err(error) => Err(error.into()),
     }
 }
@@ -189,6 +214,9 @@ async fn report(
     let ingested = state.store.insert_records(&station.id, &request.records, now).await?;
     let health = request.health.as_ref().map(|h| serde_json::to_string(h).expect("health reports serialize"));
     state.store.station_seen(&station.id, now, health.as_deref()).await?;
+    Metrics::add(&state.metrics.reports, 1);
+    Metrics::add(&state.metrics.records_accepted, ingested.accepted.len() as u64);
+    Metrics::add(&state.metrics.records_duplicate, ingested.duplicates.len() as u64);
     Ok(Json(ReportResponse { accepted: ingested.accepted, duplicates: ingested.duplicates }))
 }
 
@@ -208,12 +236,14 @@ async fn policy(
         .is_some_and(|v| v.split(',').any(|candidate| candidate.trim() == etag));
     let version = document.version.to_string();
     if matches {
+        Metrics::add(&state.metrics.policy_not_modified, 1);
         return Ok((
             StatusCode::NOT_MODIFIED,
             [(header::ETAG, etag), (POLICY_VERSION_HEADER.parse().unwrap(), version)],
         )
             .into_response());
     }
+    Metrics::add(&state.metrics.policy_sent, 1);
     Ok((
         [
             (header::CONTENT_TYPE, POLICY_MEDIA_TYPE.to_owned()),

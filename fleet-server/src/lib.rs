@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod config;
+pub mod metrics;
 pub mod report;
 pub mod secrets;
 pub mod serve;

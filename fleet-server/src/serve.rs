@@ -7,6 +7,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 use crate::api::{self, AppState};
+use crate::metrics::Metrics;
 use crate::store::Store;
 
 /// Serves the station API on `listener` until `shutdown` completes, then finishes the requests
@@ -16,7 +17,7 @@ pub async fn serve(
     store: Store,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let state = Arc::new(AppState { store });
+    let state = Arc::new(AppState { store, metrics: Metrics::default() });
     let app = api::router(state);
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

@@ -166,6 +166,18 @@ fn station_api(db: TestDb) {
     assert_eq!((status, version.as_deref()), (200, Some("2")));
     assert_ne!(new_etag.unwrap(), etag);
 
+    // What IT staff graph.
+    let metrics = agent().get(&server.url("/metrics")).call().unwrap().body_mut().read_to_string().unwrap();
+    for line in [
+        "fleet_enrolments_total 1",
+        "fleet_enrolments_refused_total 1",
+        "fleet_records_accepted_total 2",
+        "fleet_records_duplicate_total 2",
+        "fleet_policy_not_modified_total 1",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} missing in:\n{metrics}");
+    }
+
     // A revoked station is refused at once.
     let station = server.with_store(async |store| {
         store.station_by_token(&fleet_server::secrets::digest(&token)).await.unwrap().unwrap().id
