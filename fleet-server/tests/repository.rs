@@ -50,6 +50,14 @@ async fn suite(store: Store) {
     assert_eq!(store.insert_records("s2", &batch[..1], 1_900).await.unwrap().accepted.len(), 1);
     assert_eq!(store.count_records().await.unwrap(), 4);
 
+    // The same record twice in one batch counts once; absurd counts are capped, not refused.
+    let mut big = record("caf", 6, false);
+    big.pages_printed = u32::MAX;
+    let twice = store.insert_records("s2", &[big.clone(), big.clone()], 1_950).await.unwrap();
+    assert_eq!((twice.accepted, twice.duplicates), (vec![big.id], vec![big.id]));
+    assert!(store.insert_records("s2", &[], 1_960).await.unwrap().accepted.is_empty());
+    assert_eq!(store.count_records().await.unwrap(), 5);
+
     // Health and last seen.
     store.station_seen("s1", 2_000, Some("{\"hostname\":\"pan-mairie-01\"}")).await.unwrap();
 
@@ -78,14 +86,14 @@ async fn the_repository_on_sqlite() {
     let db = TestDb::sqlite();
     suite(db.open().await).await;
     // Reopening applies no migration twice and keeps the data.
-    assert_eq!(db.open().await.count_records().await.unwrap(), 4);
+    assert_eq!(db.open().await.count_records().await.unwrap(), 5);
 }
 
 #[tokio::test]
 async fn the_repository_on_postgresql() {
     let Some(db) = TestDb::postgres().await else { return };
     suite(db.open().await).await;
-    assert_eq!(db.open().await.count_records().await.unwrap(), 4);
+    assert_eq!(db.open().await.count_records().await.unwrap(), 5);
 }
 
 #[tokio::test]

@@ -1,8 +1,10 @@
 //! Usage records: stored once per (station, record id), whatever the number of re-sends.
 
+use std::collections::HashSet;
+
 use protocol::{RecordId, UsageRecord};
 
-use super::{Store, StoreError, with_pool};
+use super::{Backend, Store, StoreError, with_pool};
 
 /// What happened to each record of a batch.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -14,52 +16,53 @@ pub struct Ingested {
 }
 
 impl Store {
-    /// Stores a batch of a station's records in one transaction, skipping those it has already.
+    /// Stores a batch of a station's records in one statement, skipping those it has already.
+    ///
+    /// The batch travels as one JSON parameter that the database expands itself (`json_each` on
+    /// SQLite, `jsonb_array_elements` on PostgreSQL): one round trip however many records.
     pub async fn insert_records(
         &self,
         station_id: &str,
         records: &[UsageRecord],
         now: i64,
     ) -> Result<Ingested, StoreError> {
-        let mut ingested = Ingested::default();
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            for record in records {
-                let procedures: Vec<&str> = record.procedures.iter().map(|p| p.as_str()).collect();
-                let done = sqlx::query(
-                    "INSERT INTO usage_record (station_id, record_id, day, hour, duration_min, procedures, assisted,
-                        language, large_text, high_contrast, pages_printed, scans, downloads, blocked, end_reason,
-                        wipe_ms, received_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-                     ON CONFLICT (station_id, record_id) DO NOTHING",
-                )
-                .bind(station_id)
-                .bind(record.id.to_string())
-                .bind(record.date.to_string())
-                .bind(i16::from(record.hour.get()))
-                .bind(clamp(record.duration_min))
-                .bind(procedures.join(","))
-                .bind(record.assisted)
-                .bind(record.language.as_str())
-                .bind(record.large_text)
-                .bind(record.high_contrast)
-                .bind(clamp(record.pages_printed))
-                .bind(clamp(record.scans))
-                .bind(clamp(record.downloads))
-                .bind(clamp(record.blocked))
-                .bind(record.end.as_str())
-                .bind(clamp(record.wipe_ms))
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() == 1 {
-                    ingested.accepted.push(record.id);
-                } else {
-                    ingested.duplicates.push(record.id);
-                }
+        if records.is_empty() {
+            return Ok(Ingested::default());
+        }
+        let batch = if records.iter().any(exceeds_columns) {
+            let capped: Vec<UsageRecord> = records.iter().map(capped).collect();
+            serde_json::to_string(&capped)
+        } else {
+            serde_json::to_string(records)
+        }
+        .expect("usage records serialize");
+        let stored: Vec<String> = match &self.backend {
+            Backend::Sqlite(pool) => {
+                sqlx::query_scalar(INSERT_SQLITE)
+                    .bind(station_id)
+                    .bind(&batch)
+                    .bind(now)
+                    .fetch_all(pool)
+                    .await?
             }
-            tx.commit().await?;
-        });
+            Backend::Postgres(pool) => {
+                sqlx::query_scalar(INSERT_POSTGRES)
+                    .bind(station_id)
+                    .bind(&batch)
+                    .bind(now)
+                    .fetch_all(pool)
+                    .await?
+            }
+        };
+        let mut fresh: HashSet<String> = stored.into_iter().collect();
+        let mut ingested = Ingested::default();
+        for record in records {
+            if fresh.remove(&record.id.to_string()) {
+                ingested.accepted.push(record.id);
+            } else {
+                ingested.duplicates.push(record.id);
+            }
+        }
         Ok(ingested)
     }
 
@@ -71,7 +74,57 @@ impl Store {
     }
 }
 
-/// Counts above `i32::MAX` cannot come from one session; they are capped rather than refused.
-fn clamp(value: u32) -> i32 {
-    i32::try_from(value).unwrap_or(i32::MAX)
+const INSERT_SQLITE: &str = "
+    INSERT INTO usage_record (station_id, record_id, day, hour, duration_min, procedures, assisted, language,
+        large_text, high_contrast, pages_printed, scans, downloads, blocked, end_reason, wipe_ms, received_at)
+    SELECT $1, r.value ->> '$.id', r.value ->> '$.date', r.value ->> '$.hour', r.value ->> '$.duration_min',
+        (SELECT coalesce(group_concat(p.value, ','), '') FROM json_each(r.value, '$.procedures') AS p),
+        r.value ->> '$.assisted', r.value ->> '$.language', r.value ->> '$.large_text',
+        r.value ->> '$.high_contrast', r.value ->> '$.pages_printed', r.value ->> '$.scans',
+        r.value ->> '$.downloads', r.value ->> '$.blocked', r.value ->> '$.end', r.value ->> '$.wipe_ms', $3
+    FROM json_each($2) AS r
+    WHERE true
+    ON CONFLICT (station_id, record_id) DO NOTHING
+    RETURNING record_id";
+
+const INSERT_POSTGRES: &str = "
+    INSERT INTO usage_record (station_id, record_id, day, hour, duration_min, procedures, assisted, language,
+        large_text, high_contrast, pages_printed, scans, downloads, blocked, end_reason, wipe_ms, received_at)
+    SELECT $1, r ->> 'id', r ->> 'date', (r ->> 'hour')::smallint, (r ->> 'duration_min')::integer,
+        coalesce((SELECT string_agg(p, ',' ORDER BY n) FROM jsonb_array_elements_text(r -> 'procedures')
+            WITH ORDINALITY AS t(p, n)), ''),
+        (r ->> 'assisted')::boolean, r ->> 'language', (r ->> 'large_text')::boolean,
+        (r ->> 'high_contrast')::boolean, (r ->> 'pages_printed')::integer, (r ->> 'scans')::integer,
+        (r ->> 'downloads')::integer, (r ->> 'blocked')::integer, r ->> 'end', (r ->> 'wipe_ms')::integer, $3
+    FROM jsonb_array_elements($2::jsonb) AS r
+    ON CONFLICT (station_id, record_id) DO NOTHING
+    RETURNING record_id";
+
+/// Whether a count does not fit the 32-bit integer columns (no real session comes near).
+fn exceeds_columns(record: &UsageRecord) -> bool {
+    let limit = i32::MAX as u32;
+    [
+        record.duration_min,
+        record.pages_printed,
+        record.scans,
+        record.downloads,
+        record.blocked,
+        record.wipe_ms,
+    ]
+    .iter()
+    .any(|value| *value > limit)
+}
+
+/// The record with its counts capped to the columns' range rather than refused.
+fn capped(record: &UsageRecord) -> UsageRecord {
+    let cap = |value: u32| value.min(i32::MAX as u32);
+    UsageRecord {
+        duration_min: cap(record.duration_min),
+        pages_printed: cap(record.pages_printed),
+        scans: cap(record.scans),
+        downloads: cap(record.downloads),
+        blocked: cap(record.blocked),
+        wipe_ms: cap(record.wipe_ms),
+        ..record.clone()
+    }
 }
