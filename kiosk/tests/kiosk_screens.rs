@@ -31,6 +31,16 @@ fn stand_in(forbidden: String) -> Site {
     })
 }
 
+/// A station with one procedure over `site`, its kiosk running on its own X server, at the home
+/// screen.
+fn open_station(site: &Site, idle: (u32, u32), config: Option<&str>) -> (Station, Xvfb, common::Kiosk) {
+    let station = Station::new(site.origin(), &site.url("/"), idle.0, idle.1);
+    let display = Xvfb::start();
+    let kiosk = station.run(&display, config);
+    wait_home(&kiosk, &display);
+    (station, display, kiosk)
+}
+
 /// Waits until the kiosk's home screen covers the screen.
 fn wait_home(kiosk: &common::Kiosk, display: &Xvfb) {
     kiosk.wait_log("home screen ready", 1, SECONDS(20));
@@ -72,12 +82,8 @@ fn click_end(display: &Xvfb) {
 fn a_resident_opens_a_procedure_meets_a_blocked_page_and_ends_the_session() {
     let elsewhere = Site::start("127.0.0.3", |_| Some(Page::Html("<title>ailleurs</title>".into())));
     let site = stand_in(elsewhere.url("/"));
-    let station = Station::new(site.origin(), &site.url("/"), 300, 60);
-    let display = Xvfb::start();
-    let kiosk = station.run(&display, None);
+    let (station, display, kiosk) = open_station(&site, (300, 60), None);
     let shots = screenshot_dir();
-
-    wait_home(&kiosk, &display);
     display.screenshot(&shots.join("home.png"));
 
     display.click(FIRST_TILE.0, FIRST_TILE.1);
@@ -140,11 +146,7 @@ fn a_resident_opens_a_procedure_meets_a_blocked_page_and_ends_the_session() {
 #[test]
 fn the_idle_countdown_ends_a_session_unless_someone_answers() {
     let site = stand_in("http://127.0.0.3:9/".into());
-    let station = Station::new(site.origin(), &site.url("/"), 30, 10);
-    let display = Xvfb::start();
-    let kiosk = station.run(&display, None);
-
-    wait_home(&kiosk, &display);
+    let (station, display, kiosk) = open_station(&site, (30, 10), None);
     display.click(FIRST_TILE.0, FIRST_TILE.1);
     kiosk.wait_log("session started", 1, SECONDS(10));
 
@@ -164,10 +166,7 @@ fn the_idle_countdown_ends_a_session_unless_someone_answers() {
 #[test]
 fn a_new_policy_waits_for_the_home_screen_and_a_bad_one_changes_nothing() {
     let site = stand_in("http://127.0.0.3:9/".into());
-    let station = Station::new(site.origin(), &site.url("/"), 300, 60);
-    let display = Xvfb::start();
-    let kiosk = station.run(&display, None);
-    wait_home(&kiosk, &display);
+    let (station, display, kiosk) = open_station(&site, (300, 60), None);
 
     let good = common::policy_text(site.origin(), &site.url("/"), 300, 60);
     station.write_policy(&good.replace("max_pages_per_session = 20", "max_pages_per_session = 0"));
@@ -196,11 +195,9 @@ fn a_new_policy_waits_for_the_home_screen_and_a_bad_one_changes_nothing() {
 #[test]
 fn a_volunteer_pin_marks_the_session_as_accompanied_and_a_wrong_one_changes_nothing() {
     let site = stand_in("http://127.0.0.3:9/".into());
-    let station = Station::new(site.origin(), &site.url("/"), 300, 60);
     let hash = kiosk::volunteer::hash_pin("2468").unwrap();
-    let display = Xvfb::start();
-    let kiosk = station.run(&display, Some(&format!("volunteer_pin_hash = \"{hash}\"\n")));
-    wait_home(&kiosk, &display);
+    let (station, display, kiosk) =
+        open_station(&site, (300, 60), Some(&format!("volunteer_pin_hash = \"{hash}\"\n")));
 
     display.click(VOLUNTEER.0, VOLUNTEER.1);
     wait_for("the PIN dialog", SECONDS(10), || display.pixel(FIRST_TILE.0, FIRST_TILE.1) == "#FFFFFF");
@@ -239,10 +236,7 @@ fn only_allowed_file_types_are_downloaded_and_they_are_wiped_with_the_session() 
         _ => None,
     }
     });
-    let station = Station::new(site.origin(), &site.url("/"), 300, 60);
-    let display = Xvfb::start();
-    let kiosk = station.run(&display, None);
-    wait_home(&kiosk, &display);
+    let (station, display, kiosk) = open_station(&site, (300, 60), None);
 
     display.click(FIRST_TILE.0, FIRST_TILE.1);
     kiosk.wait_log("download saved in the session folder", 1, SECONDS(15));
@@ -264,10 +258,7 @@ fn only_allowed_file_types_are_downloaded_and_they_are_wiped_with_the_session() 
 #[test]
 fn large_text_and_high_contrast_last_for_the_session_only() {
     let site = stand_in("http://127.0.0.3:9/".into());
-    let station = Station::new(site.origin(), &site.url("/"), 300, 60);
-    let display = Xvfb::start();
-    let kiosk = station.run(&display, None);
-    wait_home(&kiosk, &display);
+    let (station, display, kiosk) = open_station(&site, (300, 60), None);
     let background = (640, 600);
     assert_eq!(display.pixel(background.0, background.1), "#FFFFFF");
 
@@ -309,10 +300,7 @@ fn a_refused_frame_is_only_counted_and_the_file_chooser_is_refused_with_a_messag
         _ => None,
     }
     });
-    let station = Station::new(site.origin(), &site.url("/"), 300, 60);
-    let display = Xvfb::start();
-    let kiosk = station.run(&display, None);
-    wait_home(&kiosk, &display);
+    let (_station, display, kiosk) = open_station(&site, (300, 60), None);
 
     display.click(FIRST_TILE.0, FIRST_TILE.1);
     kiosk.wait_log("navigation blocked", 1, SECONDS(10));
@@ -330,10 +318,7 @@ fn a_refused_frame_is_only_counted_and_the_file_chooser_is_refused_with_a_messag
 fn no_context_menu_print_dialog_or_developer_tools_open_over_a_page() {
     let elsewhere = Site::start("127.0.0.3", |_| Some(Page::Html("<title>ailleurs</title>".into())));
     let site = stand_in(elsewhere.url("/"));
-    let station = Station::new(site.origin(), &site.url("/"), 300, 60);
-    let display = Xvfb::start();
-    let kiosk = station.run(&display, None);
-    wait_home(&kiosk, &display);
+    let (_station, display, kiosk) = open_station(&site, (300, 60), None);
 
     // The keyboard alone opens a procedure.
     display.key("Tab");
