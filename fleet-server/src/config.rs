@@ -45,6 +45,41 @@ impl ServerConfig {
         toml_file::load(text, file, validate)
     }
 
+    /// Applies `FLEET_*` environment variables over the file's values (`FLEET_LISTEN`,
+    /// `FLEET_DATABASE`, `FLEET_DATA_DIR`, `FLEET_OFFLINE_AFTER_S`, `FLEET_HEALTH_RETENTION_DAYS`,
+    /// `FLEET_SECURE_COOKIES`). An unknown `FLEET_` variable or a bad value is an error naming it.
+    /// `FLEET_LOG` (log filter) and `FLEET_TEST_*` belong to others and are left alone.
+    pub fn apply_env(&mut self, vars: impl IntoIterator<Item = (String, String)>) -> Result<(), String> {
+        fn parsed<T: std::str::FromStr>(name: &str, value: &str, expected: &str) -> Result<T, String>
+        where
+            T::Err: fmt::Display,
+        {
+            value
+                .parse()
+                .map_err(|e| format!("environment variable {name}={value:?}: {e}; expected {expected}"))
+        }
+        for (name, value) in vars {
+            let Some(key) = name.strip_prefix("FLEET_") else { continue };
+            match key {
+                "LISTEN" => self.listen = parsed(&name, &value, "an address such as 127.0.0.1:8080")?,
+                "DATABASE" => self.database = Some(value),
+                "DATA_DIR" => self.data_dir = PathBuf::from(value),
+                "OFFLINE_AFTER_S" => self.offline_after_s = parsed(&name, &value, "seconds")?,
+                "HEALTH_RETENTION_DAYS" => self.health_retention_days = parsed(&name, &value, "days")?,
+                "SECURE_COOKIES" => self.secure_cookies = parsed(&name, &value, "true or false")?,
+                "LOG" | "REQUIRE_POSTGRES" => {}
+                other if other.starts_with("TEST_") => {}
+                _ => {
+                    return Err(format!(
+                        "unknown environment variable {name}: expected one of FLEET_LISTEN, FLEET_DATABASE, \
+                         FLEET_DATA_DIR, FLEET_OFFLINE_AFTER_S, FLEET_HEALTH_RETENTION_DAYS, FLEET_SECURE_COOKIES"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The database URL in use.
     pub fn database_url(&self) -> String {
         self.database
@@ -111,6 +146,24 @@ mod tests {
         let debug = format!("{config:?}");
         assert!(!debug.contains("s3cret"), "{debug}");
         assert!(debug.contains("postgres://fleet:***@127.0.0.1/fleet"), "{debug}");
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file_and_typos_are_reported() {
+        let mut config = ServerConfig::parse("listen = \"127.0.0.1:9000\"\n", "server.toml").unwrap();
+        let vars = [
+            ("FLEET_LISTEN", "127.0.0.1:9100"),
+            ("FLEET_DATABASE", "postgres://fleet@db/fleet"),
+            ("HOME", "/root"),
+        ];
+        config.apply_env(vars.map(|(k, v)| (k.to_owned(), v.to_owned()))).unwrap();
+        assert_eq!(config.listen.port(), 9100);
+        assert_eq!(config.database_url(), "postgres://fleet@db/fleet");
+
+        let typo = config.apply_env([("FLEET_LISTN".to_owned(), "x".to_owned())]).unwrap_err();
+        assert!(typo.contains("unknown environment variable FLEET_LISTN"), "{typo}");
+        let bad = config.apply_env([("FLEET_OFFLINE_AFTER_S".to_owned(), "soon".to_owned())]).unwrap_err();
+        assert!(bad.contains("FLEET_OFFLINE_AFTER_S=\"soon\""), "{bad}");
     }
 
     #[test]
