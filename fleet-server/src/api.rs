@@ -120,6 +120,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/policy", get(policy))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
+        .route("/api/openapi.json", get(|| async { Json(crate::openapi::document()) }))
         .layer(axum::middleware::from_fn_with_state(state.clone(), count_refusals))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)

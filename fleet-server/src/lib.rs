@@ -7,6 +7,7 @@
 pub mod api;
 pub mod config;
 pub mod metrics;
+pub mod openapi;
 pub mod report;
 pub mod secrets;
 pub mod serve;

@@ -166,6 +166,13 @@ fn station_api(db: TestDb) {
     assert_eq!((status, version.as_deref()), (200, Some("2")));
     assert_ne!(new_etag.unwrap(), etag);
 
+    // The API describes itself.
+    let openapi: Value =
+        agent().get(&server.url("/api/openapi.json")).call().unwrap().body_mut().read_json().unwrap();
+    for path in ["/api/v1/enrol", "/api/v1/report", "/api/v1/policy"] {
+        assert!(openapi["paths"][path].is_object(), "{path} missing from the OpenAPI document");
+    }
+
     // What IT staff graph.
     let metrics = agent().get(&server.url("/metrics")).call().unwrap().body_mut().read_to_string().unwrap();
     for line in [
