@@ -15,6 +15,8 @@ use protocol::api::{
 };
 use serde::de::DeserializeOwned;
 
+use crate::admin::auth::LoginLimiter;
+use crate::config::ServerConfig;
 use crate::metrics::Metrics;
 use crate::secrets;
 use crate::store::{NewStation, StationAuth, Store, StoreError};
@@ -28,6 +30,17 @@ pub struct AppState {
     pub store: Store,
     /// Counters for `/metrics`.
     pub metrics: Metrics,
+    /// The configuration (offline delay, cookies, retention).
+    pub settings: ServerConfig,
+    /// Failed dashboard log-ins.
+    pub logins: LoginLimiter,
+}
+
+impl AppState {
+    /// The state of a server on `store` with `settings`.
+    pub fn new(store: Store, settings: ServerConfig) -> Self {
+        Self { store, metrics: Metrics::default(), settings, logins: LoginLimiter::default() }
+    }
 }
 
 /// Errors of the station API, each with its status and a clear message.
@@ -112,9 +125,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CheckedJson<T> {
     }
 }
 
-/// The station API's routes.
+/// The station API's and the dashboard's routes.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
+        .merge(crate::admin::router())
         .route("/api/v1/enrol", post(enrol))
         .route("/api/v1/report", post(report))
         .route("/api/v1/policy", get(policy))
@@ -223,13 +237,23 @@ async fn report(
 
 async fn policy(
     State(state): State<Arc<AppState>>,
-    _station: Authenticated,
+    station: Authenticated,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     let latest = state.store.latest_policy().await?.ok_or(Error::NotFound(
         "no policy has been published yet: publish one with `fleet-server policy publish FILE`",
     ))?;
-    let document = PolicyDocument { version: latest.version.unsigned_abs(), text: latest.text };
+    let text = match state.store.site_override(station.0.site_id).await? {
+        None => latest.text,
+        Some(site) => match crate::site_policy::apply(&latest.text, &site.settings) {
+            Ok(merged) => merged,
+            Err(errors) => {
+                tracing::warn!(site = site.site_id, ?errors, "site settings do not fit the fleet policy: sending the fleet policy");
+                latest.text
+            }
+        },
+    };
+    let document = PolicyDocument { version: latest.version.unsigned_abs(), text };
     let etag = document.etag();
     let matches = headers
         .get(header::IF_NONE_MATCH)

@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod api;
 pub mod config;
 pub mod metrics;
@@ -11,4 +12,6 @@ pub mod openapi;
 pub mod report;
 pub mod secrets;
 pub mod serve;
+pub mod site_policy;
 pub mod store;
+pub mod usage;

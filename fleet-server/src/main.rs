@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use fleet_server::config::{ServerConfig, redact};
+use fleet_server::report::{self, Preset};
 use fleet_server::secrets;
 use fleet_server::store::Store;
 
@@ -63,6 +64,9 @@ enum Command {
         /// `csv` or `xlsx`.
         #[arg(long, value_parser = ["csv", "xlsx"])]
         format: String,
+        /// `rapport` (per partner and month, the grant report) or `sites` (per site and month).
+        #[arg(long, default_value = "rapport", value_parser = ["rapport", "sites"])]
+        preset: String,
         /// Output file (standard output by default).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -192,14 +196,13 @@ async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve { listen, common } => {
             let (config, store) = open_store(&common).await?;
-            fleet_server::serve::run(listen.unwrap_or(config.listen), store).await
+            fleet_server::serve::run(listen.unwrap_or(config.listen), store, config).await
         }
         Command::Site(SiteCommand::Add { partner, name, valid_days, common }) => {
             let (_, store) = open_store(&common).await?;
             let site = store.ensure_site(partner.trim(), name.trim()).await?;
-            let code = secrets::new_enrolment_code();
             let expires = now + i64::from(valid_days) * 86_400;
-            store.add_enrolment_code(site.id, &secrets::digest(&code), now, expires).await?;
+            let code = store.issue_enrolment_code(site.id, now, expires).await?;
             println!(
                 "site \"{}\" of partner \"{}\"; enrolment code valid {valid_days} days:",
                 site.name, site.partner
@@ -233,15 +236,17 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!("user \"{name}\" added with role {role}");
             Ok(())
         }
-        Command::Export { from, to, format, out, common } => {
+        Command::Export { from, to, format, preset, out, common } => {
             if to < from {
                 bail!("--to {to} is before --from {from}");
             }
             let (_, store) = open_store(&common).await?;
-            let rows = fleet_server::report::grant_report(&store, from, to).await?;
+            let filter = fleet_server::usage::Filter::period(from, to);
+            let preset = Preset::from_name(&preset).expect("clap checked the preset");
+            let rows = report::export(&store, &filter, preset).await?;
             let bytes = match format.as_str() {
-                "xlsx" => fleet_server::report::to_xlsx(&rows).context("cannot build the XLSX file")?,
-                _ => fleet_server::report::to_csv(&rows).into_bytes(),
+                "xlsx" => report::to_xlsx(&rows, preset).context("cannot build the XLSX file")?,
+                _ => report::to_csv(&rows, preset).into_bytes(),
             };
             match out {
                 Some(path) => std::fs::write(&path, bytes)

@@ -1,18 +1,16 @@
-//! The grant report: per partner and per month, sessions, accompaniments, sessions alone, pages
-//! printed, scans and median duration, with totals; as CSV or XLSX.
-//!
-//! Counted in SQL per (partner, month, duration); the median comes exactly from that histogram,
-//! which stays small (durations are whole minutes) however many records there are.
+//! The exports: the grant report (per partner and per month: sessions, accompaniments, sessions
+//! alone, pages printed, scans, median duration, with totals) and the same figures per site; as
+//! CSV or XLSX, for a period and the dashboard's filters.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
-use crate::store::{Store, StoreError, with_pool};
+use crate::store::{Store, StoreError};
+use crate::usage::{self, Bucket, Filter, Grouping};
 
-/// Column titles, in French for the project team's reports.
+/// Column titles of the grant report, in French for the project team's reports.
 pub const COLUMNS: [&str; 8] = [
     "partenaire",
     "mois",
@@ -24,12 +22,50 @@ pub const COLUMNS: [&str; 8] = [
     "duree_mediane_min",
 ];
 
-/// One line of the grant report.
+/// Which export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    /// Per partner and month, with per-partner and overall totals.
+    Grant,
+    /// Per partner, site and month, with per-site and overall totals.
+    Sites,
+}
+
+impl Preset {
+    /// The preset named in a URL or on the command line (`rapport` or `sites`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "rapport" | "grant" => Some(Self::Grant),
+            "sites" => Some(Self::Sites),
+            _ => None,
+        }
+    }
+
+    /// Its name in URLs and file names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Grant => "rapport",
+            Self::Sites => "sites",
+        }
+    }
+
+    fn columns(self) -> Vec<&'static str> {
+        let mut columns = COLUMNS.to_vec();
+        if self == Self::Sites {
+            columns.insert(1, "site");
+        }
+        columns
+    }
+}
+
+/// One line of an export.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GrantRow {
-    /// Partner name ("Total" for the totals line).
+    /// Partner name ("Total" for the grand total line).
     pub partner: String,
-    /// `YYYY-MM`, or empty for the totals line.
+    /// Site name (per-site export only).
+    pub site: Option<String>,
+    /// `YYYY-MM`, `total` for a group's total, empty for the grand total.
     pub month: String,
     /// Sessions.
     pub sessions: i64,
@@ -45,110 +81,59 @@ pub struct GrantRow {
     pub median_duration_min: f64,
 }
 
-/// Counts of one (partner, month), with its duration histogram.
-#[derive(Default)]
-struct Bucket {
-    sessions: i64,
-    assisted: i64,
-    pages_printed: i64,
-    scans: i64,
-    durations: BTreeMap<i64, i64>,
-}
-
-impl Bucket {
-    fn add(&mut self, other: &Bucket) {
-        self.sessions += other.sessions;
-        self.assisted += other.assisted;
-        self.pages_printed += other.pages_printed;
-        self.scans += other.scans;
-        for (minutes, count) in &other.durations {
-            *self.durations.entry(*minutes).or_default() += count;
-        }
-    }
-
-    fn row(&self, partner: &str, month: &str) -> GrantRow {
-        GrantRow {
-            partner: partner.to_owned(),
-            month: month.to_owned(),
-            sessions: self.sessions,
-            assisted: self.assisted,
-            alone: self.sessions - self.assisted,
-            pages_printed: self.pages_printed,
-            scans: self.scans,
-            median_duration_min: median(&self.durations, self.sessions),
-        }
+fn row(bucket: &Bucket, partner: &str, site: Option<&str>, month: &str) -> GrantRow {
+    GrantRow {
+        partner: partner.to_owned(),
+        site: site.map(str::to_owned),
+        month: month.to_owned(),
+        sessions: bucket.sessions,
+        assisted: bucket.assisted,
+        alone: bucket.alone(),
+        pages_printed: bucket.pages_printed,
+        scans: bucket.scans,
+        median_duration_min: bucket.median_duration_min(),
     }
 }
 
-/// The median of a histogram of `total` values (mean of the two middle ones for an even count).
-fn median(histogram: &BTreeMap<i64, i64>, total: i64) -> f64 {
-    if total == 0 {
-        return 0.0;
-    }
-    let nth = |n: i64| {
-        let mut seen = 0;
-        for (value, count) in histogram {
-            seen += count;
-            if seen > n {
-                return *value as f64;
-            }
-        }
-        0.0
+/// The grant report of `filter`: one row per partner and month, then one "total" row per
+/// partner and a grand total.
+pub async fn grant_report(store: &Store, filter: &Filter) -> Result<Vec<GrantRow>, StoreError> {
+    export(store, filter, Preset::Grant).await
+}
+
+/// The rows of an export: one per group and month, then one per group, then the grand total.
+pub async fn export(store: &Store, filter: &Filter, preset: Preset) -> Result<Vec<GrantRow>, StoreError> {
+    let grouping = match preset {
+        Preset::Grant => Grouping::Partner,
+        Preset::Sites => Grouping::Site,
     };
-    if total % 2 == 1 { nth(total / 2) } else { (nth(total / 2 - 1) + nth(total / 2)) / 2.0 }
-}
-
-type Line = (String, String, i64, i64, i64, i64, i64);
-
-/// The grant report for sessions from `from` to `to` (inclusive): one row per partner and month,
-/// then one "Total" row per partner and a grand total.
-pub async fn grant_report(
-    store: &Store,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<GrantRow>, StoreError> {
-    let lines: Vec<Line> = with_pool!(store, pool => {
-        sqlx::query_as(
-            "SELECT p.name, substr(u.day, 1, 7), CAST(u.duration_min AS BIGINT),
-                    count(*), sum(CASE WHEN u.assisted THEN 1 ELSE 0 END), sum(u.pages_printed), sum(u.scans)
-             FROM usage_record u
-             JOIN station s ON s.id = u.station_id
-             JOIN site si ON si.id = s.site_id
-             JOIN partner p ON p.id = si.partner_id
-             WHERE u.day >= $1 AND u.day <= $2
-             GROUP BY p.name, substr(u.day, 1, 7), u.duration_min",
-        )
-        .bind(from.to_string())
-        .bind(to.to_string())
-        .fetch_all(pool)
-        .await?
-    });
-    let mut buckets: BTreeMap<(String, String), Bucket> = BTreeMap::new();
-    for (partner, month, minutes, count, assisted, pages, scans) in lines {
-        let bucket = buckets.entry((partner, month)).or_default();
-        bucket.sessions += count;
-        bucket.assisted += assisted;
-        bucket.pages_printed += pages;
-        bucket.scans += scans;
-        *bucket.durations.entry(minutes).or_default() += count;
-    }
+    let buckets = usage::buckets(store, filter, grouping).await?;
+    let split = |key: &str| -> (String, Option<String>) {
+        match (preset, key.split_once('\u{1f}')) {
+            (Preset::Sites, Some((partner, site))) => (partner.to_owned(), Some(site.to_owned())),
+            _ => (key.to_owned(), None),
+        }
+    };
     let mut rows = Vec::new();
-    let mut per_partner: BTreeMap<String, Bucket> = BTreeMap::new();
+    let mut per_group: BTreeMap<String, Bucket> = BTreeMap::new();
     let mut grand = Bucket::default();
-    for ((partner, month), bucket) in &buckets {
-        rows.push(bucket.row(partner, month));
-        per_partner.entry(partner.clone()).or_default().add(bucket);
+    for ((key, month), bucket) in &buckets {
+        let (partner, site) = split(key);
+        rows.push(row(bucket, &partner, site.as_deref(), month));
+        per_group.entry(key.clone()).or_default().add(bucket);
         grand.add(bucket);
     }
-    for (partner, bucket) in &per_partner {
-        rows.push(bucket.row(partner, "total"));
+    for (key, bucket) in &per_group {
+        let (partner, site) = split(key);
+        rows.push(row(bucket, &partner, site.as_deref(), "total"));
     }
-    rows.push(grand.row("Total", ""));
+    let site = (preset == Preset::Sites).then_some("");
+    rows.push(row(&grand, "Total", site, ""));
     Ok(rows)
 }
 
-fn cells(row: &GrantRow) -> [String; 8] {
-    [
+fn cells(row: &GrantRow) -> Vec<String> {
+    let mut cells = vec![
         row.partner.clone(),
         row.month.clone(),
         row.sessions.to_string(),
@@ -157,7 +142,11 @@ fn cells(row: &GrantRow) -> [String; 8] {
         row.pages_printed.to_string(),
         row.scans.to_string(),
         format!("{:.1}", row.median_duration_min),
-    ]
+    ];
+    if let Some(site) = &row.site {
+        cells.insert(1, site.clone());
+    }
+    cells
 }
 
 fn csv_field(text: &str) -> String {
@@ -170,9 +159,9 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-/// The report as CSV (comma-separated, header line first).
-pub fn to_csv(rows: &[GrantRow]) -> String {
-    let mut out = COLUMNS.join(",");
+/// The export as CSV (comma-separated, header line first).
+pub fn to_csv(rows: &[GrantRow], preset: Preset) -> String {
+    let mut out = preset.columns().join(",");
     out.push('\n');
     for row in rows {
         let line: Vec<String> = cells(row).iter().map(|c| csv_field(c)).collect();
@@ -181,23 +170,36 @@ pub fn to_csv(rows: &[GrantRow]) -> String {
     out
 }
 
-/// The report as an XLSX workbook (numbers as numbers).
-pub fn to_xlsx(rows: &[GrantRow]) -> Result<Vec<u8>, XlsxError> {
+/// The export as an XLSX workbook (numbers as numbers).
+pub fn to_xlsx(rows: &[GrantRow], preset: Preset) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet().set_name("Rapport FEDER")?;
+    let name = match preset {
+        Preset::Grant => "Rapport FEDER",
+        Preset::Sites => "Par site",
+    };
+    let sheet = workbook.add_worksheet().set_name(name)?;
     let bold = Format::new().set_bold();
-    for (column, title) in COLUMNS.iter().enumerate() {
+    for (column, title) in preset.columns().iter().enumerate() {
         sheet.write_string_with_format(0, u16::try_from(column).unwrap_or(0), *title, &bold)?;
     }
     for (index, row) in rows.iter().enumerate() {
         let r = u32::try_from(index + 1).unwrap_or(u32::MAX);
-        sheet.write_string(r, 0, &row.partner)?;
-        sheet.write_string(r, 1, &row.month)?;
-        let numbers = [row.sessions, row.assisted, row.alone, row.pages_printed, row.scans];
-        for (offset, value) in numbers.iter().enumerate() {
-            sheet.write_number(r, 2 + u16::try_from(offset).unwrap_or(0), *value as f64)?;
+        let mut column = 0u16;
+        let mut text = |sheet: &mut rust_xlsxwriter::Worksheet, value: &str| {
+            column += 1;
+            sheet.write_string(r, column - 1, value).map(|_| ())
+        };
+        text(sheet, &row.partner)?;
+        if let Some(site) = &row.site {
+            text(sheet, site)?;
         }
-        sheet.write_number(r, 7, row.median_duration_min)?;
+        text(sheet, &row.month)?;
+        let numbers = [row.sessions, row.assisted, row.alone, row.pages_printed, row.scans];
+        for value in numbers {
+            sheet.write_number(r, column, value as f64)?;
+            column += 1;
+        }
+        sheet.write_number(r, column, row.median_duration_min)?;
     }
     sheet.autofit();
     workbook.save_to_buffer()
@@ -206,15 +208,6 @@ pub fn to_xlsx(rows: &[GrantRow]) -> Result<Vec<u8>, XlsxError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn medians_come_from_the_histogram() {
-        let histogram: BTreeMap<i64, i64> = [(5, 2), (10, 1), (30, 1)].into();
-        assert_eq!(median(&histogram, 4), 7.5);
-        let histogram: BTreeMap<i64, i64> = [(5, 2), (10, 1)].into();
-        assert_eq!(median(&histogram, 3), 5.0);
-        assert_eq!(median(&BTreeMap::new(), 0), 0.0);
-    }
 
     #[test]
     fn csv_fields_are_quoted_and_formulas_neutralised() {

@@ -3,31 +3,52 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 
 use crate::api::{self, AppState};
-use crate::metrics::Metrics;
+use crate::config::ServerConfig;
 use crate::store::Store;
 
-/// Serves the station API on `listener` until `shutdown` completes, then finishes the requests
-/// in progress.
+/// Serves the station API and the dashboard on `listener` until `shutdown` completes, then
+/// finishes the requests in progress. Health history older than the retention period is pruned
+/// at start and every hour.
 pub async fn serve(
     listener: TcpListener,
     store: Store,
+    settings: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let state = Arc::new(AppState { store, metrics: Metrics::default() });
-    let app = api::router(state);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    let state = Arc::new(AppState::new(store, settings));
+    let pruner = tokio::spawn(prune_health(state.clone()));
+    let app = api::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    pruner.abort();
+    served
+}
+
+/// Deletes health history past the retention period, now and every hour.
+async fn prune_health(state: Arc<AppState>) {
+    let retention = i64::from(state.settings.health_retention_days) * 86_400;
+    let mut every_hour = tokio::time::interval(Duration::from_secs(3_600));
+    loop {
+        every_hour.tick().await;
+        let before = chrono::Utc::now().timestamp() - retention;
+        match state.store.prune_health(before).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "old health history pruned"),
+            Err(error) => tracing::warn!(%error, "cannot prune the health history"),
+        }
+    }
 }
 
 /// Binds `address` and serves until SIGTERM or ctrl-c.
-pub async fn run(address: SocketAddr, store: Store) -> anyhow::Result<()> {
+pub async fn run(address: SocketAddr, store: Store, settings: ServerConfig) -> anyhow::Result<()> {
     let listener =
         TcpListener::bind(address).await.map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?;
     tracing::info!(%address, backend = store.backend_name(), "fleet server listening");
-    serve(listener, store, shutdown_signal()).await?;
+    serve(listener, store, settings, shutdown_signal()).await?;
     tracing::info!("fleet server stopped");
     Ok(())
 }

@@ -6,6 +6,8 @@
 //! backend, so SQLite (the embedded default) and PostgreSQL (for scale) cannot drift apart.
 //! Each backend has its own embedded migrations.
 
+mod admin;
+mod fleet;
 mod records;
 
 use std::str::FromStr;
@@ -16,6 +18,8 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use admin::{AdminSession, AdminUser, AuditEntry};
+pub use fleet::{CodeRow, SiteOverride, SiteRow, StationRow};
 pub use records::Ingested;
 
 /// What can go wrong in storage, as callers need to tell it apart.
@@ -184,6 +188,24 @@ impl Store {
         })
     }
 
+    /// Creates a new enrolment code for a site, valid until `expires_at`, and returns it: the
+    /// only time it is seen (only its hash and last four characters are kept).
+    pub async fn issue_enrolment_code(&self, site_id: i64, now: i64, expires_at: i64) -> Result<String, StoreError> {
+        let code = crate::secrets::new_enrolment_code();
+        let hint: String = code.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+        with_pool!(self, pool => {
+            sqlx::query("INSERT INTO enrolment_code (code_hash, site_id, created_at, expires_at, hint) VALUES ($1, $2, $3, $4, $5)")
+                .bind(crate::secrets::digest(&code))
+                .bind(site_id)
+                .bind(now)
+                .bind(expires_at)
+                .bind(&hint)
+                .execute(pool)
+                .await?;
+        });
+        Ok(code)
+    }
+
     /// Enrols a station with a valid (known, unexpired, unrevoked) code; `NotFound` otherwise.
     pub async fn enrol(&self, code_hash: &str, now: i64, station: &NewStation) -> Result<i64, StoreError> {
         with_pool!(self, pool => {
@@ -247,9 +269,10 @@ impl Store {
     ) -> Result<(), StoreError> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query("UPDATE station SET last_seen = $2 WHERE id = $1")
+            sqlx::query("UPDATE station SET last_seen = $2, last_health = COALESCE($3, last_health) WHERE id = $1")
                 .bind(station_id)
                 .bind(now)
+                .bind(health)
                 .execute(&mut *tx)
                 .await?;
             if let Some(report) = health {
@@ -299,6 +322,18 @@ impl Store {
                     .fetch_optional(pool)
                     .await?;
             Ok(row.map(|(version, text)| PolicyVersion { version, text }))
+        })
+    }
+
+    /// Published versions, newest first: (version, Unix seconds, by whom).
+    pub async fn policy_history(&self, limit: i64) -> Result<Vec<(i64, i64, String)>, StoreError> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as(
+                "SELECT version, published_at, published_by FROM policy_version ORDER BY version DESC LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
         })
     }
 
