@@ -248,7 +248,11 @@ async fn policy(
         Some(site) => match crate::site_policy::apply(&latest.text, &site.settings) {
             Ok(merged) => merged,
             Err(errors) => {
-                tracing::warn!(site = site.site_id, ?errors, "site settings do not fit the fleet policy: sending the fleet policy");
+                tracing::warn!(
+                    site = site.site_id,
+                    ?errors,
+                    "site settings do not fit the fleet policy: sending the fleet policy"
+                );
                 latest.text
             }
         },

@@ -40,9 +40,8 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 /// A valid argon2id hash no password matches, checked against when a user is unknown so that
 /// an unknown name takes as long to refuse as a wrong password.
 pub fn unusable_password_hash() -> &'static str {
-    static HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        hash_password(&new_token()).expect("hashing a random password works")
-    });
+    static HASH: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| hash_password(&new_token()).expect("hashing a random password works"));
     &HASH
 }
 

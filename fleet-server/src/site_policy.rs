@@ -30,8 +30,9 @@ pub fn check_settings(settings: &str) -> Result<toml::Table, Vec<String>> {
 /// Errors are sentences for the admin (the policy's own errors name the merged document).
 pub fn apply(policy_text: &str, settings: &str) -> Result<String, Vec<String>> {
     let overrides = check_settings(settings)?;
-    let mut policy: toml::Table =
-        policy_text.parse().map_err(|e: toml::de::Error| vec![format!("politique du parc illisible : {e}")])?;
+    let mut policy: toml::Table = policy_text
+        .parse()
+        .map_err(|e: toml::de::Error| vec![format!("politique du parc illisible : {e}")])?;
     let station = policy
         .entry("station")
         .or_insert_with(|| toml::Value::Table(toml::Table::new()))
@@ -44,8 +45,9 @@ pub fn apply(policy_text: &str, settings: &str) -> Result<String, Vec<String>> {
         "# Politique du parc avec les réglages propres au site.\n{}",
         toml::to_string(&policy).map_err(|e| vec![e.to_string()])?
     );
-    Policy::parse(&merged, "politique du site")
-        .map_err(|error| error.problems.iter().map(|p| format!("{}: {}", p.key, p.message)).collect::<Vec<_>>())?;
+    Policy::parse(&merged, "politique du site").map_err(|error| {
+        error.problems.iter().map(|p| format!("{}: {}", p.key, p.message)).collect::<Vec<_>>()
+    })?;
     Ok(merged)
 }
 
@@ -57,7 +59,8 @@ mod tests {
 
     #[test]
     fn a_site_override_changes_only_its_settings() {
-        let merged = apply(POLICY, "idle_timeout_s = 600\nhelp = \"Demandez à l'accueil, bureau 2.\"\n").unwrap();
+        let merged =
+            apply(POLICY, "idle_timeout_s = 600\nhelp = \"Demandez à l'accueil, bureau 2.\"\n").unwrap();
         let policy = Policy::parse(&merged, "merged").unwrap();
         let fleet = Policy::parse(POLICY, "fleet").unwrap();
         assert_eq!(policy.station.idle_timeout_s, 600);

@@ -132,12 +132,14 @@ pub async fn buckets(
         Grouping::Site => "p.name || chr(31) || si.name",
         Grouping::All => "''",
     };
+    // PostgreSQL refuses a constant in GROUP BY.
+    let group = if grouping == Grouping::All { String::new() } else { format!("{key}, ") };
     let sql = format!(
         "SELECT {key}, substr(u.day, 1, 7), CAST(u.duration_min AS BIGINT), count(*),
                 CAST(sum(CASE WHEN u.assisted THEN 1 ELSE 0 END) AS BIGINT),
                 CAST(sum(u.pages_printed) AS BIGINT), CAST(sum(u.scans) AS BIGINT)
          {JOINS} {WHERE}
-         GROUP BY {key}, substr(u.day, 1, 7), u.duration_min"
+         GROUP BY {group}substr(u.day, 1, 7), u.duration_min"
     );
     let sql = if store.backend_name() == "sqlite" { sql.replace("chr(31)", "char(31)") } else { sql };
     let lines: Vec<Line> = with_pool!(store, pool => {

@@ -102,9 +102,11 @@ impl FromRequestParts<Arc<AppState>> for Admin {
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Response> {
         let session = match cookie(&parts.headers, SESSION_COOKIE) {
-            Some(token) => {
-                state.store.session(&secrets::digest(token), now()).await.map_err(|e| PageError::from(e).into_response())?
-            }
+            Some(token) => state
+                .store
+                .session(&secrets::digest(token), now())
+                .await
+                .map_err(|e| PageError::from(e).into_response())?,
             None => None,
         };
         match session {
@@ -214,7 +216,13 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn login_page(state: &AppState, next: &str, name: &str, error: Option<String>, status: StatusCode) -> Response {
+fn login_page(
+    state: &AppState,
+    next: &str,
+    name: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
     let csrf = secrets::new_token();
     let page = LoginPage { csrf: csrf.clone(), next: next.to_owned(), name: name.to_owned(), error };
     let cookie = set_cookie(LOGIN_COOKIE, &csrf, 3600, state.settings.secure_cookies);
@@ -289,7 +297,13 @@ pub async fn login(
     let lifetime = SESSION_LIFETIME.as_secs();
     state
         .store
-        .create_session(&secrets::digest(&token), &user.name, &secrets::new_token(), now, now + lifetime as i64)
+        .create_session(
+            &secrets::digest(&token),
+            &user.name,
+            &secrets::new_token(),
+            now,
+            now + lifetime as i64,
+        )
         .await?;
     state.store.audit(now, &user.name, "login", &format!("from {}", peer.ip())).await?;
     let secure = state.settings.secure_cookies;

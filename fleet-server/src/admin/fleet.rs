@@ -48,7 +48,8 @@ fn view(row: &StationRow, now: i64, offline_after_s: u64) -> StationView {
     let report = parse_health(row);
     let report = report.as_ref();
     let revoked = row.revoked_at.is_some();
-    let alerts = if revoked { Vec::new() } else { health::alerts(now, row.last_seen, offline_after_s, report) };
+    let alerts =
+        if revoked { Vec::new() } else { health::alerts(now, row.last_seen, offline_after_s, report) };
     StationView {
         id: row.id.clone(),
         hostname: row.hostname.clone(),
@@ -80,7 +81,10 @@ struct FleetPage {
 }
 
 /// `GET /admin/parc`.
-pub async fn fleet_page(State(state): State<Arc<AppState>>, ItAdmin(admin): ItAdmin) -> Result<Response, PageError> {
+pub async fn fleet_page(
+    State(state): State<Arc<AppState>>,
+    ItAdmin(admin): ItAdmin,
+) -> Result<Response, PageError> {
     let now = now();
     let rows = state.store.stations().await?;
     let mut partners: Vec<PartnerGroup> = Vec::new();
@@ -140,7 +144,8 @@ pub async fn station_page(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let now = now();
-    let row = state.store.station(&id).await?.ok_or_else(|| PageError::NotFound(format!("Aucun poste {id}.")))?;
+    let row =
+        state.store.station(&id).await?.ok_or_else(|| PageError::NotFound(format!("Aucun poste {id}.")))?;
     let uptime = parse_health(&row).map_or_else(String::new, |r| {
         let hours = r.system.uptime_s / 3_600;
         format!("{} j {} h", hours / 24, hours % 24)

@@ -74,7 +74,10 @@ fn printer_problem(printer: &PrinterHealth) -> Option<String> {
         .collect();
     match printer.state {
         PrinterState::Unreachable => Some(
-            printer.error.clone().map_or("imprimante injoignable".into(), |e| format!("imprimante injoignable : {e}")),
+            printer
+                .error
+                .clone()
+                .map_or("imprimante injoignable".into(), |e| format!("imprimante injoignable : {e}")),
         ),
         _ if !serious.is_empty() => Some(format!("imprimante : {}", serious.join(", "))),
         PrinterState::Stopped => Some("imprimante arrêtée".into()),
@@ -83,7 +86,12 @@ fn printer_problem(printer: &PrinterHealth) -> Option<String> {
 }
 
 /// The alerts of a station seen at `last_seen` with this latest report.
-pub fn alerts(now: i64, last_seen: Option<i64>, offline_after_s: u64, report: Option<&HealthReport>) -> Vec<Alert> {
+pub fn alerts(
+    now: i64,
+    last_seen: Option<i64>,
+    offline_after_s: u64,
+    report: Option<&HealthReport>,
+) -> Vec<Alert> {
     let mut alerts = Vec::new();
     let offline = last_seen.is_none_or(|seen| now - seen > offline_after_s as i64);
     if offline {
@@ -99,9 +107,13 @@ pub fn alerts(now: i64, last_seen: Option<i64>, offline_after_s: u64, report: Op
     }
     let system = &report.system;
     let low_share = system.disk_total_bytes > 0
-        && system.disk_free_bytes.saturating_mul(100) < system.disk_total_bytes.saturating_mul(DISK_LOW_PERCENT);
+        && system.disk_free_bytes.saturating_mul(100)
+            < system.disk_total_bytes.saturating_mul(DISK_LOW_PERCENT);
     if system.disk_free_bytes < DISK_LOW_BYTES || low_share {
-        alerts.push(Alert { label: format!("disque presque plein ({} libres)", bytes(system.disk_free_bytes)), kind: "disk" });
+        alerts.push(Alert {
+            label: format!("disque presque plein ({} libres)", bytes(system.disk_free_bytes)),
+            kind: "disk",
+        });
     }
     if let Some(wipe) = report.kiosk.last_wipe.as_ref().filter(|w| !w.ok) {
         let reason = wipe.error.clone().unwrap_or_default();
@@ -166,8 +178,12 @@ mod tests {
         bad.printer.as_mut().unwrap().reasons = vec!["media-empty-error".into(), "toner-low-report".into()];
         bad.system.disk_free_bytes = 1 << 30;
         bad.kiosk.running = false;
-        bad.kiosk.last_wipe =
-            Some(WipeStatus { at: chrono::Utc::now(), ok: false, duration_ms: 0, error: Some("busy".into()) });
+        bad.kiosk.last_wipe = Some(WipeStatus {
+            at: chrono::Utc::now(),
+            ok: false,
+            duration_ms: 0,
+            error: Some("busy".into()),
+        });
         let kinds: Vec<&str> = alerts(10_000, Some(1_000), 300, Some(&bad)).iter().map(|a| a.kind).collect();
         assert_eq!(kinds, ["offline", "printer", "disk", "wipe", "kiosk"]);
         let printer = alerts(1_000, Some(1_000), 300, Some(&bad))[0].label.clone();
@@ -177,7 +193,10 @@ mod tests {
     #[test]
     fn printer_reasons_read_in_french() {
         assert_eq!(printer_reason("none"), None);
-        assert_eq!(printer_reason("media-jam-error").unwrap(), "bourrage papier (ouvrir et retirer la feuille)");
+        assert_eq!(
+            printer_reason("media-jam-error").unwrap(),
+            "bourrage papier (ouvrir et retirer la feuille)"
+        );
         assert_eq!(printer_reason("vendor-specific").unwrap(), "vendor-specific");
         assert_eq!(printer_summary(None), "aucune");
     }

@@ -100,7 +100,9 @@ impl IntoResponse for PageError {
             }
         };
         let message = match self {
-            Self::Store(_) => "Le serveur n'a pas pu lire ou écrire ses données ; l'erreur est dans son journal.".into(),
+            Self::Store(_) => {
+                "Le serveur n'a pas pu lire ou écrire ses données ; l'erreur est dans son journal.".into()
+            }
             Self::Forbidden(m) | Self::NotFound(m) | Self::BadRequest(m) => m,
         };
         (status, html(&ErrorPage { title, message })).into_response()
@@ -125,7 +127,8 @@ pub fn now() -> i64 {
 
 /// A date and time for people, UTC: `03/12/2026 18:40 UTC`.
 pub fn when(seconds: i64) -> String {
-    DateTime::from_timestamp(seconds, 0).map_or_else(String::new, |t| t.format("%d/%m/%Y %H:%M UTC").to_string())
+    DateTime::from_timestamp(seconds, 0)
+        .map_or_else(String::new, |t| t.format("%d/%m/%Y %H:%M UTC").to_string())
 }
 
 /// How long ago, in words: `il y a 3 min`.
@@ -143,11 +146,7 @@ pub fn ago(now: i64, seconds: i64) -> String {
 pub fn bytes(value: u64) -> String {
     const GB: f64 = 1024.0 * 1024.0 * 1024.0;
     let gb = value as f64 / GB;
-    if gb >= 1.0 {
-        format!("{gb:.1} Go").replace('.', ",")
-    } else {
-        format!("{} Mo", value / (1024 * 1024))
-    }
+    if gb >= 1.0 { format!("{gb:.1} Go").replace('.', ",") } else { format!("{} Mo", value / (1024 * 1024)) }
 }
 
 #[cfg(test)]

@@ -57,7 +57,8 @@ async fn render(
 ) -> Result<Response, PageError> {
     let now = now();
     let sites = state.store.sites().await?;
-    let names: HashMap<i64, String> = sites.iter().map(|s| (s.id, format!("{} — {}", s.partner, s.name))).collect();
+    let names: HashMap<i64, String> =
+        sites.iter().map(|s| (s.id, format!("{} — {}", s.partner, s.name))).collect();
     let mut overridden = Vec::new();
     for site in &sites {
         if state.store.site_override(site.id).await?.is_some() {
@@ -102,7 +103,10 @@ async fn render(
 }
 
 /// `GET /admin/sites`.
-pub async fn sites_page(State(state): State<Arc<AppState>>, ItAdmin(admin): ItAdmin) -> Result<Response, PageError> {
+pub async fn sites_page(
+    State(state): State<Arc<AppState>>,
+    ItAdmin(admin): ItAdmin,
+) -> Result<Response, PageError> {
     render(&state, &admin, None, None, ("", "")).await
 }
 
@@ -125,7 +129,13 @@ fn valid_days(text: Option<&str>) -> Result<u32, String> {
     }
 }
 
-async fn issue(state: &AppState, actor: &str, site_id: i64, site: String, days: u32) -> Result<NewCode, StoreError> {
+async fn issue(
+    state: &AppState,
+    actor: &str,
+    site_id: i64,
+    site: String,
+    days: u32,
+) -> Result<NewCode, StoreError> {
     let now = now();
     let expires_at = now + i64::from(days) * 86_400;
     let code = state.store.issue_enrolment_code(site_id, now, expires_at).await?;
@@ -207,7 +217,12 @@ pub async fn revoke_code(
     admin.check_csrf(&form.csrf)?;
     let now = now();
     match state.store.revoke_enrolment_code(&form.code_hash, now).await {
-        Ok(()) => state.store.audit(now, &admin.user, "code.revoke", &form.code_hash[..form.code_hash.len().min(12)]).await?,
+        Ok(()) => {
+            state
+                .store
+                .audit(now, &admin.user, "code.revoke", &form.code_hash[..form.code_hash.len().min(12)])
+                .await?
+        }
         Err(StoreError::NotFound) => {}
         Err(error) => return Err(error.into()),
     }
@@ -234,7 +249,8 @@ pub async fn override_page(
 ) -> Result<Response, PageError> {
     let site = find_site(&state, site_id).await?;
     let current = state.store.site_override(site_id).await?;
-    let updated = current.as_ref().map(|o| format!("{} par {}", when(o.updated_at), o.updated_by)).unwrap_or_default();
+    let updated =
+        current.as_ref().map(|o| format!("{} par {}", when(o.updated_at), o.updated_by)).unwrap_or_default();
     Ok(html(&OverridePage {
         nav: Nav::new(&admin, "sites"),
         site,
@@ -275,9 +291,13 @@ pub async fn save_override(
     if saved {
         let now = now();
         state.store.set_site_override(site_id, &settings, now, &admin.user).await?;
-        state.store.audit(now, &admin.user, "site.override", &format!("{} — {}", site.partner, site.name)).await?;
+        state
+            .store
+            .audit(now, &admin.user, "site.override", &format!("{} — {}", site.partner, site.name))
+            .await?;
     }
-    let status = if saved { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    let status =
+        if saved { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
     let page = OverridePage {
         nav: Nav::new(&admin, "sites"),
         site,

@@ -34,18 +34,18 @@ pub struct UsageQuery {
 fn date(text: Option<&str>, name: &str, default: NaiveDate) -> Result<NaiveDate, PageError> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(default),
-        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map_err(|_| PageError::BadRequest(format!("{name} « {text} » : date attendue au format AAAA-MM-JJ."))),
+        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+            PageError::BadRequest(format!("{name} « {text} » : date attendue au format AAAA-MM-JJ."))
+        }),
     }
 }
 
 fn id(text: Option<&str>, name: &str) -> Result<Option<i64>, PageError> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(None),
-        Some(text) => text
-            .parse()
-            .map(Some)
-            .map_err(|_| PageError::BadRequest(format!("{name} « {text} » : identifiant numérique attendu."))),
+        Some(text) => text.parse().map(Some).map_err(|_| {
+            PageError::BadRequest(format!("{name} « {text} » : identifiant numérique attendu."))
+        }),
     }
 }
 
@@ -335,7 +335,11 @@ mod tests {
         assert!(bad.filter(today).unwrap_err().to_string().contains("03/12/2026"));
         let bad = UsageQuery { site: Some("1 OR 1=1".into()), ..Default::default() };
         assert!(bad.filter(today).unwrap_err().to_string().contains("Site"));
-        let reversed = UsageQuery { from: Some("2026-12-01".into()), to: Some("2026-11-01".into()), ..Default::default() };
+        let reversed = UsageQuery {
+            from: Some("2026-12-01".into()),
+            to: Some("2026-11-01".into()),
+            ..Default::default()
+        };
         assert!(reversed.filter(today).is_err());
     }
 }

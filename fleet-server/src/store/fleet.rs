@@ -77,10 +77,23 @@ pub struct SiteOverride {
     pub updated_by: String,
 }
 
-type StationTuple =
-    (String, String, i64, String, i64, String, String, Option<String>, i64, Option<i64>, Option<i64>, Option<String>);
+type StationTuple = (
+    String,
+    String,
+    i64,
+    String,
+    i64,
+    String,
+    String,
+    Option<String>,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+);
 
-const STATION_SELECT: &str = "SELECT st.id, st.hostname, si.id, si.name, p.id, p.name, st.agent_version, st.kiosk_version,
+const STATION_SELECT: &str =
+    "SELECT st.id, st.hostname, si.id, si.name, p.id, p.name, st.agent_version, st.kiosk_version,
         st.enrolled_at, st.last_seen, st.revoked_at, st.last_health
  FROM station st JOIN site si ON si.id = st.site_id JOIN partner p ON p.id = si.partner_id";
 
@@ -122,7 +135,11 @@ impl Store {
     }
 
     /// The latest `limit` health reports of a station (Unix seconds, JSON), newest first.
-    pub async fn health_history(&self, station_id: &str, limit: i64) -> Result<Vec<(i64, String)>, StoreError> {
+    pub async fn health_history(
+        &self,
+        station_id: &str,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
         with_pool!(self, pool => {
             Ok(sqlx::query_as(
                 "SELECT received_at, report FROM health_snapshot WHERE station_id = $1 ORDER BY received_at DESC LIMIT $2",

@@ -190,7 +190,12 @@ impl Store {
 
     /// Creates a new enrolment code for a site, valid until `expires_at`, and returns it: the
     /// only time it is seen (only its hash and last four characters are kept).
-    pub async fn issue_enrolment_code(&self, site_id: i64, now: i64, expires_at: i64) -> Result<String, StoreError> {
+    pub async fn issue_enrolment_code(
+        &self,
+        site_id: i64,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<String, StoreError> {
         let code = crate::secrets::new_enrolment_code();
         let hint: String = code.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
         with_pool!(self, pool => {

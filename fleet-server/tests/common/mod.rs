@@ -85,9 +85,14 @@ impl TestServer {
                 let store = Store::open(&url).await.unwrap();
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 ready_tx.send(listener.local_addr().unwrap()).unwrap();
-                fleet_server::serve::serve(listener, store, fleet_server::config::ServerConfig::default(), async move {
-                    let _ = stop_rx.await;
-                })
+                fleet_server::serve::serve(
+                    listener,
+                    store,
+                    fleet_server::config::ServerConfig::default(),
+                    async move {
+                        let _ = stop_rx.await;
+                    },
+                )
                 .await
                 .unwrap();
             });
