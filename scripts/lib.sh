@@ -5,6 +5,9 @@ BUILD_PACKAGES="gcc libc6-dev pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev"
 # What the kiosk's window tests need: a virtual X server, input injection and screenshots.
 WINDOW_TEST_PACKAGES="xvfb xauth xdotool xclip x11-utils imagemagick fonts-dejavu-core"
 
+# The dashboard's end-to-end test drives Debian's headless Chromium through chromedriver.
+BROWSER_TEST_PACKAGES="chromium chromium-driver"
+
 # A throwaway PostgreSQL cluster for the tests of the PostgreSQL backend.
 DATABASE_TEST_PACKAGES="postgresql"
 
