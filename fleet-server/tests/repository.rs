@@ -60,6 +60,18 @@ async fn suite(store: Store) {
 
     // Health and last seen.
     store.station_seen("s1", 2_000, Some("{\"hostname\":\"pan-mairie-01\"}")).await.unwrap();
+    store.station_seen("s1", 2_050, Some("{\"hostname\":\"pan-mairie-01\",\"n\":2}")).await.unwrap();
+    store.station_seen("s1", 2_060, None).await.unwrap();
+    let s1 = store.station("s1").await.unwrap().unwrap();
+    assert_eq!(
+        (s1.last_seen, s1.last_health.as_deref()),
+        (Some(2_060), Some("{\"hostname\":\"pan-mairie-01\",\"n\":2}"))
+    );
+    assert_eq!(store.health_history("s1", 10).await.unwrap().len(), 2);
+    // Retention: old history goes, the latest report stays on the station.
+    assert_eq!(store.prune_health(2_010).await.unwrap(), 1);
+    assert_eq!(store.health_history("s1", 10).await.unwrap()[0].0, 2_050);
+    assert!(store.station("s1").await.unwrap().unwrap().last_health.is_some());
 
     // Revocation.
     store.revoke_station("s1", 2_100).await.unwrap();
@@ -73,8 +85,26 @@ async fn suite(store: Store) {
     let latest = store.latest_policy().await.unwrap().unwrap();
     assert_eq!((latest.version, latest.text.as_str()), (2, "version = 1 # b"));
 
-    // Users.
+    // Site settings: set, replaced, removed.
+    assert!(store.site_override(site.id).await.unwrap().is_none());
+    store.set_site_override(site.id, "idle_timeout_s = 600", 3_200, "alice").await.unwrap();
+    store.set_site_override(site.id, "idle_timeout_s = 900", 3_300, "bob").await.unwrap();
+    let o = store.site_override(site.id).await.unwrap().unwrap();
+    assert_eq!((o.settings.as_str(), o.updated_by.as_str()), ("idle_timeout_s = 900", "bob"));
+    store.set_site_override(site.id, "  ", 3_400, "bob").await.unwrap();
+    assert!(store.site_override(site.id).await.unwrap().is_none());
+
+    // Users and their sessions.
     store.add_user("alice", "it-admin", "$argon2id$x", 4_000).await.unwrap();
+    store.create_session("h1", "alice", "csrf1", 4_000, 5_000).await.unwrap();
+    let session = store.session("h1", 4_500).await.unwrap().unwrap();
+    assert_eq!(
+        (session.user.as_str(), session.role.as_str(), session.csrf.as_str()),
+        ("alice", "it-admin", "csrf1")
+    );
+    assert!(store.session("h1", 5_000).await.unwrap().is_none(), "expired");
+    store.delete_session("h1").await.unwrap();
+    assert!(store.session("h1", 4_500).await.unwrap().is_none(), "logged out");
     assert!(matches!(
         store.add_user("alice", "reporting", "$argon2id$y", 4_100).await,
         Err(StoreError::Conflict(_))
