@@ -115,6 +115,45 @@ fn bench(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
+    group.bench_function("raw_prepared_rows", |b| {
+        b.iter_batched(
+            batch,
+            |records| {
+                runtime.block_on(async {
+                    let mut tx = raw.begin().await.unwrap();
+                    for r in &records {
+                        sqlx::query(
+                            "INSERT INTO raw_record (station_id, record_id, day, hour, duration_min, procedures, assisted, language,
+                             large_text, high_contrast, pages_printed, scans, downloads, blocked, end_reason, wipe_ms, received_at)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                        )
+                        .bind("station")
+                        .bind(r.id.to_string())
+                        .bind(r.date.to_string())
+                        .bind(i16::from(r.hour.get()))
+                        .bind(r.duration_min as i32)
+                        .bind("caf")
+                        .bind(r.assisted)
+                        .bind(r.language.as_str())
+                        .bind(r.large_text)
+                        .bind(r.high_contrast)
+                        .bind(r.pages_printed as i32)
+                        .bind(r.scans as i32)
+                        .bind(r.downloads as i32)
+                        .bind(r.blocked as i32)
+                        .bind(r.end.as_str())
+                        .bind(r.wipe_ms as i32)
+                        .bind(1_i64)
+                        .execute(&mut *tx)
+                        .await
+                        .unwrap();
+                    }
+                    tx.commit().await.unwrap();
+                })
+            },
+            BatchSize::LargeInput,
+        )
+    });
     group.finish();
 }
 

@@ -36,28 +36,38 @@ impl Store {
             serde_json::to_string(records)
         }
         .expect("usage records serialize");
-        let stored: Vec<String> = match &self.backend {
+        let existing: Vec<String> = match &self.backend {
             Backend::Sqlite(pool) => {
-                sqlx::query_scalar(INSERT_SQLITE)
+                // Which ids are there already, then one insert without per-row answers: SQLite
+                // writes one at a time and BEGIN IMMEDIATE takes the write lock first, so nothing can slip in
+                // between.
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let existing = sqlx::query_scalar(EXISTING_SQLITE)
                     .bind(station_id)
                     .bind(&batch)
-                    .bind(now)
-                    .fetch_all(pool)
-                    .await?
+                    .fetch_all(&mut *tx)
+                    .await?;
+                sqlx::query(INSERT_SQLITE).bind(station_id).bind(&batch).bind(now).execute(&mut *tx).await?;
+                tx.commit().await?;
+                existing
             }
             Backend::Postgres(pool) => {
-                sqlx::query_scalar(INSERT_POSTGRES)
+                let stored: Vec<String> = sqlx::query_scalar(INSERT_POSTGRES)
                     .bind(station_id)
                     .bind(&batch)
                     .bind(now)
                     .fetch_all(pool)
-                    .await?
+                    .await?;
+                let stored: HashSet<String> = stored.into_iter().collect();
+                records.iter().map(|r| r.id.to_string()).filter(|id| !stored.contains(id)).collect()
             }
         };
-        let mut fresh: HashSet<String> = stored.into_iter().collect();
+        let existing: HashSet<String> = existing.into_iter().collect();
+        let mut seen = HashSet::with_capacity(records.len());
         let mut ingested = Ingested::default();
         for record in records {
-            if fresh.remove(&record.id.to_string()) {
+            // Within a batch, the first copy of a record is stored and any other is a duplicate.
+            if seen.insert(record.id) && !existing.contains(&record.id.to_string()) {
                 ingested.accepted.push(record.id);
             } else {
                 ingested.duplicates.push(record.id);
@@ -82,10 +92,13 @@ const INSERT_SQLITE: &str = "
         r.value ->> '$.assisted', r.value ->> '$.language', r.value ->> '$.large_text',
         r.value ->> '$.high_contrast', r.value ->> '$.pages_printed', r.value ->> '$.scans',
         r.value ->> '$.downloads', r.value ->> '$.blocked', r.value ->> '$.end', r.value ->> '$.wipe_ms', $3
-    FROM json_each($2) AS r
+    FROM jsonb_each($2) AS r
     WHERE true
-    ON CONFLICT (station_id, record_id) DO NOTHING
-    RETURNING record_id";
+    ON CONFLICT (station_id, record_id) DO NOTHING";
+
+const EXISTING_SQLITE: &str = "
+    SELECT record_id FROM usage_record
+    WHERE station_id = $1 AND record_id IN (SELECT r.value ->> '$.id' FROM jsonb_each($2) AS r)";
 
 const INSERT_POSTGRES: &str = "
     INSERT INTO usage_record (station_id, record_id, day, hour, duration_min, procedures, assisted, language,
