@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, Months, NaiveDate};
 
 use crate::store::{Store, StoreError, with_pool};
 
@@ -121,6 +121,50 @@ macro_rules! bind_filter {
 
 type Line = (String, String, i64, i64, i64, i64, i64);
 
+/// How a period is read: whole months from the monthly rollups, the days of partial months
+/// (and any station filter) from the records themselves.
+#[derive(Debug, PartialEq, Eq)]
+struct Plan {
+    /// First and last whole month (`YYYY-MM`) read from the rollups.
+    months: Option<(String, String)>,
+    /// Day ranges read from the records.
+    days: Vec<(NaiveDate, NaiveDate)>,
+}
+
+fn plan(filter: &Filter) -> Plan {
+    if filter.station.is_some() {
+        return Plan { months: None, days: vec![(filter.from, filter.to)] };
+    }
+    let first_of = |d: NaiveDate| d.with_day(1).expect("day 1 exists");
+    let next_month =
+        |d: NaiveDate| first_of(d).checked_add_months(Months::new(1)).expect("dates stay in range");
+    // First whole month: the month of `from` if it starts on the 1st, else the next one.
+    let start = if filter.from.day() == 1 { filter.from } else { next_month(filter.from) };
+    // Last whole month: the month of `to` if it ends that month, else the previous one.
+    let end_exclusive = if filter.to.succ_opt().is_none_or(|d| d.day() == 1) {
+        next_month(filter.to)
+    } else {
+        first_of(filter.to)
+    };
+    if start >= end_exclusive {
+        return Plan { months: None, days: vec![(filter.from, filter.to)] };
+    }
+    let last_month = end_exclusive.pred_opt().expect("dates stay in range");
+    let mut days = Vec::new();
+    if filter.from < start {
+        days.push((filter.from, start.pred_opt().expect("dates stay in range")));
+    }
+    if end_exclusive <= filter.to {
+        days.push((end_exclusive, filter.to));
+    }
+    Plan { months: Some((start.format("%Y-%m").to_string(), last_month.format("%Y-%m").to_string())), days }
+}
+
+const ROLLUP_JOINS: &str = "JOIN site si ON si.id = m.site_id JOIN partner p ON p.id = si.partner_id
+    WHERE m.month >= $1 AND m.month <= $2
+    AND (CAST($3 AS BIGINT) IS NULL OR p.id = $3)
+    AND (CAST($4 AS BIGINT) IS NULL OR si.id = $4)";
+
 /// The sessions of `filter`, per (group key, month `YYYY-MM`).
 pub async fn buckets(
     store: &Store,
@@ -134,17 +178,40 @@ pub async fn buckets(
     };
     // PostgreSQL refuses a constant in GROUP BY.
     let group = if grouping == Grouping::All { String::new() } else { format!("{key}, ") };
-    let sql = format!(
-        "SELECT {key}, substr(u.day, 1, 7), CAST(u.duration_min AS BIGINT), count(*),
-                CAST(sum(CASE WHEN u.assisted THEN 1 ELSE 0 END) AS BIGINT),
-                CAST(sum(u.pages_printed) AS BIGINT), CAST(sum(u.scans) AS BIGINT)
-         {JOINS} {WHERE}
-         GROUP BY {group}substr(u.day, 1, 7), u.duration_min"
-    );
-    let sql = if store.backend_name() == "sqlite" { sql.replace("chr(31)", "char(31)") } else { sql };
-    let lines: Vec<Line> = with_pool!(store, pool => {
-        bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), filter).fetch_all(pool).await?
-    });
+    let sqlite = store.backend_name() == "sqlite";
+    let dialect = |sql: String| if sqlite { sql.replace("chr(31)", "char(31)") } else { sql };
+    let plan = plan(filter);
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some((first, last)) = &plan.months {
+        let sql = dialect(format!(
+            "SELECT {key}, m.month, CAST(m.duration_min AS BIGINT), CAST(sum(m.sessions) AS BIGINT),
+                    CAST(sum(m.assisted) AS BIGINT), CAST(sum(m.pages_printed) AS BIGINT), CAST(sum(m.scans) AS BIGINT)
+             FROM usage_month m {ROLLUP_JOINS}
+             GROUP BY {group}m.month, m.duration_min"
+        ));
+        lines.extend(with_pool!(store, pool => {
+            sqlx::query_as::<_, Line>(sqlx::AssertSqlSafe(sql))
+                .bind(first)
+                .bind(last)
+                .bind(filter.partner)
+                .bind(filter.site)
+                .fetch_all(pool)
+                .await?
+        }));
+    }
+    for (from, to) in &plan.days {
+        let sql = dialect(format!(
+            "SELECT {key}, substr(u.day, 1, 7), CAST(u.duration_min AS BIGINT), count(*),
+                    CAST(sum(CASE WHEN u.assisted THEN 1 ELSE 0 END) AS BIGINT),
+                    CAST(sum(u.pages_printed) AS BIGINT), CAST(sum(u.scans) AS BIGINT)
+             {JOINS} {WHERE}
+             GROUP BY {group}substr(u.day, 1, 7), u.duration_min"
+        ));
+        let part = Filter { from: *from, to: *to, ..filter.clone() };
+        lines.extend(with_pool!(store, pool => {
+            bind_filter!(sqlx::query_as::<_, Line>(sqlx::AssertSqlSafe(sql)), part).fetch_all(pool).await?
+        }));
+    }
     let mut buckets: BTreeMap<(String, String), Bucket> = BTreeMap::new();
     for (group, month, minutes, count, assisted, pages, scans) in lines {
         let bucket = buckets.entry((group, month)).or_default();
@@ -158,22 +225,44 @@ pub async fn buckets(
 }
 
 /// Sessions per procedure opened in `filter` (a session that opened two procedures counts for
-/// both), most used first.
+/// both; `""` stands for sessions that opened none), most used first.
 pub async fn per_procedure(store: &Store, filter: &Filter) -> Result<Vec<(String, i64)>, StoreError> {
-    let sql = format!("SELECT u.procedures, count(*) {JOINS} {WHERE} GROUP BY u.procedures");
-    let lines: Vec<(String, i64)> = with_pool!(store, pool => {
-        bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), filter).fetch_all(pool).await?
-    });
+    let plan = plan(filter);
     let mut counts: BTreeMap<String, i64> = BTreeMap::new();
-    for (procedures, count) in lines {
-        let mut seen: Vec<&str> = procedures.split(',').filter(|p| !p.is_empty()).collect();
-        seen.sort_unstable();
-        seen.dedup();
-        if seen.is_empty() {
-            *counts.entry(String::new()).or_default() += count;
+    if let Some((first, last)) = &plan.months {
+        let sql = format!(
+            "SELECT m.procedure, CAST(sum(m.sessions) AS BIGINT) FROM usage_month_procedure m {ROLLUP_JOINS}
+             GROUP BY m.procedure"
+        );
+        let lines: Vec<(String, i64)> = with_pool!(store, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(first)
+                .bind(last)
+                .bind(filter.partner)
+                .bind(filter.site)
+                .fetch_all(pool)
+                .await?
+        });
+        for (procedure, count) in lines {
+            *counts.entry(procedure).or_default() += count;
         }
-        for procedure in seen {
-            *counts.entry(procedure.to_owned()).or_default() += count;
+    }
+    for (from, to) in &plan.days {
+        let sql = format!("SELECT u.procedures, count(*) {JOINS} {WHERE} GROUP BY u.procedures");
+        let part = Filter { from: *from, to: *to, ..filter.clone() };
+        let lines: Vec<(String, i64)> = with_pool!(store, pool => {
+            bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), part).fetch_all(pool).await?
+        });
+        for (procedures, count) in lines {
+            let mut seen: Vec<&str> = procedures.split(',').filter(|p| !p.is_empty()).collect();
+            seen.sort_unstable();
+            seen.dedup();
+            if seen.is_empty() {
+                seen.push("");
+            }
+            for procedure in seen {
+                *counts.entry(procedure.to_owned()).or_default() += count;
+            }
         }
     }
     let mut counts: Vec<(String, i64)> = counts.into_iter().collect();
@@ -184,6 +273,34 @@ pub async fn per_procedure(store: &Store, filter: &Filter) -> Result<Vec<(String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn whole_months_come_from_the_rollups_and_the_rest_from_the_records() {
+        let months = |from: &str, to: &str| plan(&Filter::period(day(from), day(to)));
+        assert_eq!(
+            months("2025-01-01", "2026-12-31"),
+            Plan { months: Some(("2025-01".into(), "2026-12".into())), days: vec![] }
+        );
+        assert_eq!(
+            months("2025-01-15", "2025-03-10"),
+            Plan {
+                months: Some(("2025-02".into(), "2025-02".into())),
+                days: vec![(day("2025-01-15"), day("2025-01-31")), (day("2025-03-01"), day("2025-03-10"))]
+            }
+        );
+        assert_eq!(months("2024-02-01", "2024-02-29").months, Some(("2024-02".into(), "2024-02".into())));
+        assert_eq!(
+            months("2025-01-02", "2025-01-30"),
+            Plan { months: None, days: vec![(day("2025-01-02"), day("2025-01-30"))] }
+        );
+        let mut station = Filter::period(day("2025-01-01"), day("2025-12-31"));
+        station.station = Some("s".into());
+        assert_eq!(plan(&station).months, None, "stations are read from the records");
+    }
 
     #[test]
     fn medians_come_from_the_histogram() {
