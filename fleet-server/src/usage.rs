@@ -98,10 +98,11 @@ fn median(histogram: &BTreeMap<i64, i64>, total: i64) -> f64 {
 
 /// The filter as a SQL condition on `u` (usage_record), `si` (site) and `p` (partner), with
 /// parameters $1–$5 bound by [`bind_filter`].
-const WHERE: &str = "WHERE u.day >= $1 AND u.day <= $2
+/// Records are only read for one station: a plain condition on it lets the database use the
+/// (station, record) key.
+const WHERE: &str = "WHERE u.station_id = $5 AND u.day >= $1 AND u.day <= $2
     AND (CAST($3 AS BIGINT) IS NULL OR p.id = $3)
-    AND (CAST($4 AS BIGINT) IS NULL OR si.id = $4)
-    AND (CAST($5 AS TEXT) IS NULL OR u.station_id = $5)";
+    AND (CAST($4 AS BIGINT) IS NULL OR si.id = $4)";
 
 const JOINS: &str = "FROM usage_record u
     JOIN station s ON s.id = u.station_id
@@ -122,18 +123,20 @@ macro_rules! bind_filter {
 type Line = (String, String, i64, i64, i64, i64, i64);
 
 /// How a period is read: whole months from the monthly rollups, the days of partial months
-/// (and any station filter) from the records themselves.
+/// from the daily rollups, a single station from its records.
 #[derive(Debug, PartialEq, Eq)]
 struct Plan {
-    /// First and last whole month (`YYYY-MM`) read from the rollups.
+    /// First and last whole month (`YYYY-MM`) read from the monthly rollups.
     months: Option<(String, String)>,
-    /// Day ranges read from the records.
+    /// Day ranges read from the daily rollups.
     days: Vec<(NaiveDate, NaiveDate)>,
+    /// Day range read from the records (one station).
+    records: Option<(NaiveDate, NaiveDate)>,
 }
 
 fn plan(filter: &Filter) -> Plan {
     if filter.station.is_some() {
-        return Plan { months: None, days: vec![(filter.from, filter.to)] };
+        return Plan { months: None, days: Vec::new(), records: Some((filter.from, filter.to)) };
     }
     let first_of = |d: NaiveDate| d.with_day(1).expect("day 1 exists");
     let next_month =
@@ -147,7 +150,7 @@ fn plan(filter: &Filter) -> Plan {
         first_of(filter.to)
     };
     if start >= end_exclusive {
-        return Plan { months: None, days: vec![(filter.from, filter.to)] };
+        return Plan { months: None, days: vec![(filter.from, filter.to)], records: None };
     }
     let last_month = end_exclusive.pred_opt().expect("dates stay in range");
     let mut days = Vec::new();
@@ -157,13 +160,27 @@ fn plan(filter: &Filter) -> Plan {
     if end_exclusive <= filter.to {
         days.push((end_exclusive, filter.to));
     }
-    Plan { months: Some((start.format("%Y-%m").to_string(), last_month.format("%Y-%m").to_string())), days }
+    let months = Some((start.format("%Y-%m").to_string(), last_month.format("%Y-%m").to_string()));
+    Plan { months, days, records: None }
 }
 
+/// Joins and filter of a rollup table `m` whose period column is `{period}`; parameters $1–$4.
 const ROLLUP_JOINS: &str = "JOIN site si ON si.id = m.site_id JOIN partner p ON p.id = si.partner_id
-    WHERE m.month >= $1 AND m.month <= $2
+    WHERE m.{period} >= $1 AND m.{period} <= $2
     AND (CAST($3 AS BIGINT) IS NULL OR p.id = $3)
     AND (CAST($4 AS BIGINT) IS NULL OR si.id = $4)";
+
+/// The rollup reads of a plan: (table suffix, period column, first, last).
+fn rollup_reads(plan: &Plan) -> Vec<(&'static str, String, String)> {
+    let mut reads = Vec::new();
+    if let Some((first, last)) = &plan.months {
+        reads.push(("month", first.clone(), last.clone()));
+    }
+    for (from, to) in &plan.days {
+        reads.push(("day", from.to_string(), to.to_string()));
+    }
+    reads
+}
 
 /// The sessions of `filter`, per (group key, month `YYYY-MM`).
 pub async fn buckets(
@@ -182,24 +199,26 @@ pub async fn buckets(
     let dialect = |sql: String| if sqlite { sql.replace("chr(31)", "char(31)") } else { sql };
     let plan = plan(filter);
     let mut lines: Vec<Line> = Vec::new();
-    if let Some((first, last)) = &plan.months {
+    for (period, first, last) in rollup_reads(&plan) {
+        let month = if period == "month" { "m.month" } else { "substr(m.day, 1, 7)" };
+        let joins = ROLLUP_JOINS.replace("{period}", period);
         let sql = dialect(format!(
-            "SELECT {key}, m.month, CAST(m.duration_min AS BIGINT), CAST(sum(m.sessions) AS BIGINT),
+            "SELECT {key}, {month}, CAST(m.duration_min AS BIGINT), CAST(sum(m.sessions) AS BIGINT),
                     CAST(sum(m.assisted) AS BIGINT), CAST(sum(m.pages_printed) AS BIGINT), CAST(sum(m.scans) AS BIGINT)
-             FROM usage_month m {ROLLUP_JOINS}
-             GROUP BY {group}m.month, m.duration_min"
+             FROM usage_{period} m {joins}
+             GROUP BY {group}{month}, m.duration_min"
         ));
         lines.extend(with_pool!(store, pool => {
             sqlx::query_as::<_, Line>(sqlx::AssertSqlSafe(sql))
-                .bind(first)
-                .bind(last)
+                .bind(&first)
+                .bind(&last)
                 .bind(filter.partner)
                 .bind(filter.site)
                 .fetch_all(pool)
                 .await?
         }));
     }
-    for (from, to) in &plan.days {
+    if let Some((from, to)) = plan.records {
         let sql = dialect(format!(
             "SELECT {key}, substr(u.day, 1, 7), CAST(u.duration_min AS BIGINT), count(*),
                     CAST(sum(CASE WHEN u.assisted THEN 1 ELSE 0 END) AS BIGINT),
@@ -207,7 +226,7 @@ pub async fn buckets(
              {JOINS} {WHERE}
              GROUP BY {group}substr(u.day, 1, 7), u.duration_min"
         ));
-        let part = Filter { from: *from, to: *to, ..filter.clone() };
+        let part = Filter { from, to, ..filter.clone() };
         lines.extend(with_pool!(store, pool => {
             bind_filter!(sqlx::query_as::<_, Line>(sqlx::AssertSqlSafe(sql)), part).fetch_all(pool).await?
         }));
@@ -229,15 +248,16 @@ pub async fn buckets(
 pub async fn per_procedure(store: &Store, filter: &Filter) -> Result<Vec<(String, i64)>, StoreError> {
     let plan = plan(filter);
     let mut counts: BTreeMap<String, i64> = BTreeMap::new();
-    if let Some((first, last)) = &plan.months {
+    for (period, first, last) in rollup_reads(&plan) {
+        let joins = ROLLUP_JOINS.replace("{period}", period);
         let sql = format!(
-            "SELECT m.procedure, CAST(sum(m.sessions) AS BIGINT) FROM usage_month_procedure m {ROLLUP_JOINS}
+            "SELECT m.procedure, CAST(sum(m.sessions) AS BIGINT) FROM usage_{period}_procedure m {joins}
              GROUP BY m.procedure"
         );
         let lines: Vec<(String, i64)> = with_pool!(store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(first)
-                .bind(last)
+                .bind(&first)
+                .bind(&last)
                 .bind(filter.partner)
                 .bind(filter.site)
                 .fetch_all(pool)
@@ -247,9 +267,9 @@ pub async fn per_procedure(store: &Store, filter: &Filter) -> Result<Vec<(String
             *counts.entry(procedure).or_default() += count;
         }
     }
-    for (from, to) in &plan.days {
+    if let Some((from, to)) = plan.records {
         let sql = format!("SELECT u.procedures, count(*) {JOINS} {WHERE} GROUP BY u.procedures");
-        let part = Filter { from: *from, to: *to, ..filter.clone() };
+        let part = Filter { from, to, ..filter.clone() };
         let lines: Vec<(String, i64)> = with_pool!(store, pool => {
             bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), part).fetch_all(pool).await?
         });
@@ -283,23 +303,28 @@ mod tests {
         let months = |from: &str, to: &str| plan(&Filter::period(day(from), day(to)));
         assert_eq!(
             months("2025-01-01", "2026-12-31"),
-            Plan { months: Some(("2025-01".into(), "2026-12".into())), days: vec![] }
+            Plan { months: Some(("2025-01".into(), "2026-12".into())), days: vec![], records: None }
         );
         assert_eq!(
             months("2025-01-15", "2025-03-10"),
             Plan {
                 months: Some(("2025-02".into(), "2025-02".into())),
-                days: vec![(day("2025-01-15"), day("2025-01-31")), (day("2025-03-01"), day("2025-03-10"))]
+                days: vec![(day("2025-01-15"), day("2025-01-31")), (day("2025-03-01"), day("2025-03-10"))],
+                records: None,
             }
         );
         assert_eq!(months("2024-02-01", "2024-02-29").months, Some(("2024-02".into(), "2024-02".into())));
         assert_eq!(
             months("2025-01-02", "2025-01-30"),
-            Plan { months: None, days: vec![(day("2025-01-02"), day("2025-01-30"))] }
+            Plan { months: None, days: vec![(day("2025-01-02"), day("2025-01-30"))], records: None }
         );
         let mut station = Filter::period(day("2025-01-01"), day("2025-12-31"));
         station.station = Some("s".into());
-        assert_eq!(plan(&station).months, None, "stations are read from the records");
+        assert_eq!(
+            plan(&station),
+            Plan { months: None, days: vec![], records: Some((day("2025-01-01"), day("2025-12-31"))) },
+            "stations are read from their records"
+        );
     }
 
     #[test]

@@ -56,13 +56,13 @@ impl Store {
                         .bind(now)
                         .execute(&mut *tx)
                         .await?;
-                    let (months, procedures) = rollups(records, &ingested);
-                    sqlx::query(ROLLUP_MONTH_SQLITE).bind(station_id).bind(months).execute(&mut *tx).await?;
-                    sqlx::query(ROLLUP_PROCEDURE_SQLITE)
-                        .bind(station_id)
-                        .bind(procedures)
-                        .execute(&mut *tx)
-                        .await?;
+                    for (sql, increments) in rollup_statements(Dialect::Sqlite, records, &ingested) {
+                        sqlx::query(sqlx::AssertSqlSafe(sql))
+                            .bind(station_id)
+                            .bind(increments)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                 }
                 tx.commit().await?;
                 Ok(ingested)
@@ -80,22 +80,36 @@ impl Store {
                     records.iter().map(|r| r.id.to_string()).filter(|id| !stored.contains(id)).collect();
                 let ingested = sort(records, &existing);
                 if !ingested.accepted.is_empty() {
-                    let (months, procedures) = rollups(records, &ingested);
-                    sqlx::query(ROLLUP_MONTH_POSTGRES)
-                        .bind(station_id)
-                        .bind(months)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query(ROLLUP_PROCEDURE_POSTGRES)
-                        .bind(station_id)
-                        .bind(procedures)
-                        .execute(&mut *tx)
-                        .await?;
+                    for (sql, increments) in rollup_statements(Dialect::Postgres, records, &ingested) {
+                        sqlx::query(sqlx::AssertSqlSafe(sql))
+                            .bind(station_id)
+                            .bind(increments)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                 }
                 tx.commit().await?;
                 Ok(ingested)
             }
         }
+    }
+
+    /// Recomputes the monthly and daily rollups from the records (after a bulk import or a
+    /// restore).
+    pub async fn rebuild_rollups(&self) -> Result<(), StoreError> {
+        let dialect = match self.backend {
+            Backend::Sqlite(_) => Dialect::Sqlite,
+            Backend::Postgres(_) => Dialect::Postgres,
+        };
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for rollup in ROLLUPS {
+                sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {}", rollup.table))).execute(&mut *tx).await?;
+                sqlx::query(sqlx::AssertSqlSafe(rollup.rebuild_sql(dialect))).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// How many usage records are stored (all stations).
@@ -117,44 +131,6 @@ const INSERT_SQLITE: &str = "
     FROM jsonb_each($2) AS r
     WHERE true
     ON CONFLICT (station_id, record_id) DO NOTHING";
-
-const ROLLUP_MONTH_SQLITE: &str = "
-    INSERT INTO usage_month (site_id, month, duration_min, sessions, assisted, pages_printed, scans)
-    SELECT (SELECT site_id FROM station WHERE id = $1), g.value ->> 0, g.value ->> 1, g.value ->> 2,
-        g.value ->> 3, g.value ->> 4, g.value ->> 5
-    FROM jsonb_each($2) AS g
-    WHERE true
-    ON CONFLICT (site_id, month, duration_min) DO UPDATE SET
-        sessions = usage_month.sessions + excluded.sessions,
-        assisted = usage_month.assisted + excluded.assisted,
-        pages_printed = usage_month.pages_printed + excluded.pages_printed,
-        scans = usage_month.scans + excluded.scans";
-
-const ROLLUP_PROCEDURE_SQLITE: &str = "
-    INSERT INTO usage_month_procedure (site_id, month, procedure, sessions)
-    SELECT (SELECT site_id FROM station WHERE id = $1), g.value ->> 0, g.value ->> 1, g.value ->> 2
-    FROM jsonb_each($2) AS g
-    WHERE true
-    ON CONFLICT (site_id, month, procedure) DO UPDATE SET
-        sessions = usage_month_procedure.sessions + excluded.sessions";
-
-const ROLLUP_MONTH_POSTGRES: &str = "
-    INSERT INTO usage_month (site_id, month, duration_min, sessions, assisted, pages_printed, scans)
-    SELECT (SELECT site_id FROM station WHERE id = $1), g ->> 0, (g ->> 1)::integer, (g ->> 2)::bigint,
-        (g ->> 3)::bigint, (g ->> 4)::bigint, (g ->> 5)::bigint
-    FROM jsonb_array_elements($2::jsonb) AS g
-    ON CONFLICT (site_id, month, duration_min) DO UPDATE SET
-        sessions = usage_month.sessions + excluded.sessions,
-        assisted = usage_month.assisted + excluded.assisted,
-        pages_printed = usage_month.pages_printed + excluded.pages_printed,
-        scans = usage_month.scans + excluded.scans";
-
-const ROLLUP_PROCEDURE_POSTGRES: &str = "
-    INSERT INTO usage_month_procedure (site_id, month, procedure, sessions)
-    SELECT (SELECT site_id FROM station WHERE id = $1), g ->> 0, g ->> 1, (g ->> 2)::bigint
-    FROM jsonb_array_elements($2::jsonb) AS g
-    ON CONFLICT (site_id, month, procedure) DO UPDATE SET
-        sessions = usage_month_procedure.sessions + excluded.sessions";
 
 const EXISTING_SQLITE: &str = "
     SELECT record_id FROM usage_record
@@ -188,41 +164,151 @@ fn sort(records: &[UsageRecord], existing: &HashSet<String>) -> Ingested {
     ingested
 }
 
-/// The increments of the monthly rollups for the accepted records, as two JSON arrays:
-/// `[month, minutes, sessions, assisted, pages, scans]` and `[month, procedure, sessions]`.
-fn rollups(records: &[UsageRecord], ingested: &Ingested) -> (String, String) {
+/// SQL flavour of the rollup statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// One rollup table: sessions per (site, period, duration) or per (site, period, procedure).
+struct Rollup {
+    table: &'static str,
+    /// `month` or `day`.
+    period: &'static str,
+    /// Per procedure rather than per duration.
+    procedures: bool,
+}
+
+const ROLLUPS: [Rollup; 4] = [
+    Rollup { table: "usage_month", period: "month", procedures: false },
+    Rollup { table: "usage_month_procedure", period: "month", procedures: true },
+    Rollup { table: "usage_day", period: "day", procedures: false },
+    Rollup { table: "usage_day_procedure", period: "day", procedures: true },
+];
+
+impl Rollup {
+    /// Adds a JSON array of increments (`$2`) for station `$1`'s site.
+    fn upsert_sql(&self, dialect: Dialect) -> String {
+        let Rollup { table, period, .. } = self;
+        let (rows, at): (&str, fn(usize, &str) -> String) = match dialect {
+            Dialect::Sqlite => {
+                ("jsonb_each($2) AS g WHERE true", |i: usize, _cast: &str| format!("g.value ->> {i}"))
+            }
+            Dialect::Postgres => {
+                ("jsonb_array_elements($2::jsonb) AS g", |i: usize, cast: &str| format!("(g ->> {i}){cast}"))
+            }
+        };
+        let site = "(SELECT site_id FROM station WHERE id = $1)";
+        if self.procedures {
+            format!(
+                "INSERT INTO {table} (site_id, {period}, procedure, sessions)
+                 SELECT {site}, {}, {}, {} FROM {rows}
+                 ON CONFLICT (site_id, {period}, procedure) DO UPDATE SET sessions = {table}.sessions + excluded.sessions",
+                at(0, ""),
+                at(1, ""),
+                at(2, "::bigint"),
+            )
+        } else {
+            format!(
+                "INSERT INTO {table} (site_id, {period}, duration_min, sessions, assisted, pages_printed, scans)
+                 SELECT {site}, {}, {}, {}, {}, {}, {} FROM {rows}
+                 ON CONFLICT (site_id, {period}, duration_min) DO UPDATE SET
+                    sessions = {table}.sessions + excluded.sessions,
+                    assisted = {table}.assisted + excluded.assisted,
+                    pages_printed = {table}.pages_printed + excluded.pages_printed,
+                    scans = {table}.scans + excluded.scans",
+                at(0, ""),
+                at(1, "::integer"),
+                at(2, "::bigint"),
+                at(3, "::bigint"),
+                at(4, "::bigint"),
+                at(5, "::bigint"),
+            )
+        }
+    }
+
+    /// Fills the table from the records (the statements of the migrations that created it).
+    fn rebuild_sql(&self, dialect: Dialect) -> String {
+        let Rollup { table, period, .. } = self;
+        let key = if *period == "month" { "substr(u.day, 1, 7)" } else { "u.day" };
+        if self.procedures {
+            let (split, procedure) = match dialect {
+                Dialect::Sqlite => {
+                    ("json_each('[\"' || replace(u.procedures, ',', '\",\"') || '\"]') AS p", "p.value")
+                }
+                Dialect::Postgres => (
+                    "unnest(CASE WHEN u.procedures = '' THEN ARRAY[''] ELSE string_to_array(u.procedures, ',') END) AS p (procedure)",
+                    "p.procedure",
+                ),
+            };
+            format!(
+                "INSERT INTO {table} (site_id, {period}, procedure, sessions)
+                 SELECT s.site_id, {key}, {procedure}, count(DISTINCT u.station_id || '/' || u.record_id)
+                 FROM usage_record u JOIN station s ON s.id = u.station_id, {split}
+                 GROUP BY s.site_id, {key}, {procedure}"
+            )
+        } else {
+            format!(
+                "INSERT INTO {table} (site_id, {period}, duration_min, sessions, assisted, pages_printed, scans)
+                 SELECT s.site_id, {key}, u.duration_min, count(*),
+                        sum(CASE WHEN u.assisted THEN 1 ELSE 0 END), sum(u.pages_printed), sum(u.scans)
+                 FROM usage_record u JOIN station s ON s.id = u.station_id
+                 GROUP BY s.site_id, {key}, u.duration_min"
+            )
+        }
+    }
+}
+
+/// The statements adding the accepted records to every rollup, each with its JSON array of
+/// increments: `[period, minutes, sessions, assisted, pages, scans]` or `[period, procedure,
+/// sessions]`.
+fn rollup_statements(
+    dialect: Dialect,
+    records: &[UsageRecord],
+    ingested: &Ingested,
+) -> Vec<(String, String)> {
     let accepted: HashSet<RecordId> = ingested.accepted.iter().copied().collect();
     let mut seen = HashSet::with_capacity(accepted.len());
-    let mut months: BTreeMap<(String, u32), [i64; 4]> = BTreeMap::new();
-    let mut procedures: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut durations: [BTreeMap<(String, u32), [i64; 4]>; 2] = Default::default();
+    let mut procedures: [BTreeMap<(String, String), i64>; 2] = Default::default();
     for record in records.iter().filter(|r| accepted.contains(&r.id) && seen.insert(r.id)) {
-        let month = record.date.format("%Y-%m").to_string();
-        let counts = months.entry((month.clone(), record.duration_min)).or_default();
-        counts[0] += 1;
-        counts[1] += i64::from(record.assisted);
-        counts[2] += i64::from(record.pages_printed);
-        counts[3] += i64::from(record.scans);
+        let day = record.date.format("%Y-%m-%d").to_string();
+        let periods = [day[..7].to_owned(), day];
         let mut ids: Vec<&str> = record.procedures.iter().map(|p| p.as_str()).collect();
         ids.sort_unstable();
         ids.dedup();
         if ids.is_empty() {
             ids.push("");
         }
-        for id in ids {
-            *procedures.entry((month.clone(), id.to_owned())).or_default() += 1;
+        for (index, period) in periods.into_iter().enumerate() {
+            let counts = durations[index].entry((period.clone(), record.duration_min)).or_default();
+            counts[0] += 1;
+            counts[1] += i64::from(record.assisted);
+            counts[2] += i64::from(record.pages_printed);
+            counts[3] += i64::from(record.scans);
+            for id in &ids {
+                *procedures[index].entry((period.clone(), (*id).to_owned())).or_default() += 1;
+            }
         }
     }
-    let months: Vec<serde_json::Value> = months
-        .into_iter()
-        .map(|((month, minutes), [sessions, assisted, pages, scans])| {
-            serde_json::json!([month, minutes, sessions, assisted, pages, scans])
+    ROLLUPS
+        .iter()
+        .map(|rollup| {
+            let index = usize::from(rollup.period == "day");
+            let increments: Vec<serde_json::Value> = if rollup.procedures {
+                procedures[index].iter().map(|((period, id), n)| serde_json::json!([period, id, n])).collect()
+            } else {
+                durations[index]
+                    .iter()
+                    .map(|((period, minutes), c)| {
+                        serde_json::json!([period, minutes, c[0], c[1], c[2], c[3]])
+                    })
+                    .collect()
+            };
+            (rollup.upsert_sql(dialect), serde_json::Value::from(increments).to_string())
         })
-        .collect();
-    let procedures: Vec<serde_json::Value> = procedures
-        .into_iter()
-        .map(|((month, procedure), sessions)| serde_json::json!([month, procedure, sessions]))
-        .collect();
-    (serde_json::Value::from(months).to_string(), serde_json::Value::from(procedures).to_string())
+        .collect()
 }
 
 /// Whether a count does not fit the 32-bit integer columns (no real session comes near).
