@@ -42,7 +42,7 @@ async fn fill(store: &Store, url: &str, count: i64) {
     let (series_stations, series_records, day) = if postgres {
         (
             format!("WITH series(i) AS (SELECT generate_series(0, {STATIONS} - 1)) "),
-            format!("WITH series(i) AS (SELECT generate_series(0, {count} - 1)) "),
+            format!("WITH series(i) AS (SELECT generate_series(0::bigint, {count} - 1)) "),
             format!("to_char(DATE '2025-01-01' + ((i * 7) % {DAYS})::int, 'YYYY-MM-DD')"),
         )
     } else {

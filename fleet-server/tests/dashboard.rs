@@ -71,6 +71,28 @@ impl<'s> Browser<'s> {
         self.keep(response)
     }
 
+    /// POSTs a multipart form: (name, file name if a file, content).
+    fn post_multipart(&mut self, path: &str, fields: &[(&str, Option<&str>, &str)]) -> Page {
+        let boundary = "----fleet-test-boundary-7d1f";
+        let mut body = String::new();
+        for (name, file, content) in fields {
+            body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\""));
+            if let Some(file) = file {
+                body.push_str(&format!("; filename=\"{file}\"\r\nContent-Type: application/toml"));
+            }
+            body.push_str(&format!("\r\n\r\n{content}\r\n"));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        let response = self
+            .agent
+            .post(&self.server.url(path))
+            .header("cookie", &self.cookie_header())
+            .header("content-type", &format!("multipart/form-data; boundary={boundary}"))
+            .send(body.as_bytes())
+            .unwrap();
+        self.keep(response)
+    }
+
     /// The log-in page's CSRF token.
     fn login_token(&mut self) -> String {
         let page = self.get("/admin/login");
@@ -271,6 +293,18 @@ fn dashboard(db: TestDb) {
     assert_eq!(api(&server, "GET", "/api/v1/policy", &station_token, None).0, 404, "nothing was published");
     let page = alice.post("/admin/politique", &[("csrf", &csrf), ("text", POLICY), ("action", "check")]);
     assert!(page.body.contains("Politique valide"));
+    let upload = "/admin/politique/fichier";
+    let page = alice.post_multipart(upload, &[("csrf", None, &csrf), ("file", Some("policy.toml"), &broken)]);
+    assert_eq!(page.status, 422, "an uploaded file is checked like the editor's text");
+    assert!(page.body.contains("class=\"bad\""));
+    let page =
+        alice.post_multipart(upload, &[("csrf", None, "forged"), ("file", Some("policy.toml"), POLICY)]);
+    assert_eq!(page.status, 403);
+    let page = alice.post_multipart(upload, &[("csrf", None, &csrf), ("file", Some("policy.toml"), POLICY)]);
+    assert!(
+        page.body.contains("Politique valide") && page.body.contains("ants-identite"),
+        "put in the editor"
+    );
     assert_eq!(
         api(&server, "GET", "/api/v1/policy", &station_token, None).0,
         404,

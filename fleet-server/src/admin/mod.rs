@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -38,6 +39,10 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/admin/codes/revoquer", post(sites::revoke_code))
         .route("/admin/sites/{id}/reglages", get(sites::override_page).post(sites::save_override))
         .route("/admin/politique", get(policy::policy_page).post(policy::submit_policy))
+        .route(
+            "/admin/politique/fichier",
+            post(policy::upload_policy).layer(DefaultBodyLimit::max(policy::MAX_POLICY_BYTES + 64 * 1024)),
+        )
         .route("/admin/usage", get(usage::usage_page))
         .route("/admin/export", get(usage::export))
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use protocol::matcher::Context;
@@ -163,6 +163,44 @@ pub struct PolicyForm {
     action: String,
 }
 
+/// Largest policy file accepted by the upload form.
+pub const MAX_POLICY_BYTES: usize = 1024 * 1024;
+
+/// `POST /admin/politique/fichier` (multipart: `csrf`, `file`): the uploaded file is checked and
+/// put in the editor; publishing is then one click, after reading the result.
+pub async fn upload_policy(
+    State(state): State<Arc<AppState>>,
+    ItAdmin(admin): ItAdmin,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let (mut csrf, mut file) = (String::new(), None);
+    while let Some(field) =
+        multipart.next_field().await.map_err(|e| PageError::BadRequest(format!("Envoi illisible : {e}")))?
+    {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("politique.toml").to_owned();
+                let bytes = field.bytes().await.map_err(|e| {
+                    PageError::BadRequest(format!(
+                        "Le fichier n'a pas pu être reçu (au plus {} Kio) : {e}",
+                        MAX_POLICY_BYTES / 1024
+                    ))
+                })?;
+                file = Some((name, bytes));
+            }
+            _ => {}
+        }
+    }
+    admin.check_csrf(&csrf)?;
+    let (name, bytes) = file.filter(|(_, bytes)| !bytes.is_empty()).ok_or_else(|| {
+        PageError::BadRequest("Choisissez un fichier de politique (.toml) à envoyer.".into())
+    })?;
+    let text = String::from_utf8(bytes.to_vec())
+        .map_err(|_| PageError::BadRequest(format!("{name} n'est pas un fichier texte UTF-8.")))?;
+    check_or_publish(&state, &admin, text, false).await
+}
+
 /// `POST /admin/politique`: checks the text; publishes it when asked and valid.
 pub async fn submit_policy(
     State(state): State<Arc<AppState>>,
@@ -170,8 +208,17 @@ pub async fn submit_policy(
     Form(form): Form<PolicyForm>,
 ) -> Result<Response, PageError> {
     admin.check_csrf(&form.csrf)?;
-    let text = form.text.replace("\r\n", "\n");
-    let mut page = page(&state, &admin).await?;
+    check_or_publish(&state, &admin, form.text, form.action == "publish").await
+}
+
+async fn check_or_publish(
+    state: &AppState,
+    admin: &super::auth::Admin,
+    text: String,
+    publish: bool,
+) -> Result<Response, PageError> {
+    let text = text.replace("\r\n", "\n");
+    let mut page = page(state, admin).await?;
     page.checked = true;
     match Policy::parse(&text, "politique") {
         Err(error) => {
@@ -196,7 +243,7 @@ pub async fn submit_policy(
             }
         }
     }
-    if form.action == "publish" {
+    if publish {
         let now = now();
         let version = state.store.publish_policy(&text, now, &admin.user).await?;
         tracing::info!(version, by = %admin.user, "policy published from the dashboard");
