@@ -131,3 +131,38 @@ async fn an_unknown_database_url_is_named() {
     let error = Store::open("mysql://x").await.err().unwrap().to_string();
     assert!(error.contains("unsupported database URL \"mysql://x\""), "{error}");
 }
+
+/// Many stations enrolling and reporting at once: every write waits its turn, none fails with
+/// "database is locked".
+async fn concurrent_writes(store: Store) {
+    let store = std::sync::Arc::new(store);
+    let site = store.ensure_site("Ville", "Mairie").await.unwrap();
+    store.add_enrolment_code(site.id, "code", 0, i64::MAX).await.unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..64 {
+        let store = store.clone();
+        tasks.spawn(async move {
+            let id = format!("st-{n}");
+            store.enrol("code", 1, &station(&id, &format!("token-{n}"))).await?;
+            store.insert_records(&id, &[record("caf", 3, n % 2 == 0)], 2).await?;
+            store.station_seen(&id, 3, Some("{}")).await?;
+            store.publish_policy("version = 1", 4, "test").await.map(|_| ())
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap().unwrap();
+    }
+    assert_eq!(store.count_records().await.unwrap(), 64);
+    assert_eq!(store.latest_policy().await.unwrap().unwrap().version, 64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writes_on_sqlite() {
+    concurrent_writes(TestDb::sqlite().open().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writes_on_postgresql() {
+    let Some(db) = TestDb::postgres().await else { return };
+    concurrent_writes(db.open().await).await;
+}

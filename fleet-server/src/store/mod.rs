@@ -63,6 +63,30 @@ macro_rules! with_pool {
 }
 pub(crate) use with_pool;
 
+/// Starts a transaction that will write. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`): a deferred transaction that reads first could not wait for another writer and
+/// would fail with "database is locked".
+pub(crate) trait BeginWrite {
+    /// The database.
+    type Db: sqlx::Database;
+    /// Begins the transaction.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
 /// A site and its partner.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Site {
@@ -144,7 +168,7 @@ impl Store {
     /// The site `name` of partner `partner`, created (with its partner) if needed.
     pub async fn ensure_site(&self, partner: &str, name: &str) -> Result<Site, StoreError> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("INSERT INTO partner (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
                 .bind(partner)
                 .execute(&mut *tx)
@@ -214,7 +238,7 @@ impl Store {
     /// Enrols a station with a valid (known, unexpired, unrevoked) code; `NotFound` otherwise.
     pub async fn enrol(&self, code_hash: &str, now: i64, station: &NewStation) -> Result<i64, StoreError> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let site_id: Option<i64> = sqlx::query_scalar(
                 "SELECT site_id FROM enrolment_code WHERE code_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
             )
@@ -273,7 +297,7 @@ impl Store {
         health: Option<&str>,
     ) -> Result<(), StoreError> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE station SET last_seen = $2, last_health = COALESCE($3, last_health) WHERE id = $1")
                 .bind(station_id)
                 .bind(now)
@@ -296,7 +320,11 @@ impl Store {
     /// Publishes a new policy version (the text is validated by the caller) and returns it.
     pub async fn publish_policy(&self, text: &str, now: i64, actor: &str) -> Result<i64, StoreError> {
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
+            if self.backend_name() == "postgres" {
+                // Two publications at once must not both take the next number.
+                sqlx::query("LOCK TABLE policy_version IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+            }
             let latest: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM policy_version")
                 .fetch_one(&mut *tx)
                 .await?;

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use protocol::{RecordId, UsageRecord};
 
-use super::{Backend, Store, StoreError, with_pool};
+use super::{Backend, BeginWrite, Store, StoreError, with_pool};
 
 /// What happened to each record of a batch.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -68,7 +68,7 @@ impl Store {
                 Ok(ingested)
             }
             Backend::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 let stored: Vec<String> = sqlx::query_scalar(INSERT_POSTGRES)
                     .bind(station_id)
                     .bind(&batch)
@@ -102,7 +102,7 @@ impl Store {
             Backend::Postgres(_) => Dialect::Postgres,
         };
         with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for rollup in ROLLUPS {
                 sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {}", rollup.table))).execute(&mut *tx).await?;
                 sqlx::query(sqlx::AssertSqlSafe(rollup.rebuild_sql(dialect))).execute(&mut *tx).await?;

@@ -257,11 +257,12 @@ fn main() -> anyhow::Result<()> {
                         }
                         let station = (i % stations) as usize;
                         let round = i / stations;
-                        let records: Vec<UsageRecord> = if (round + station as u64) % record_every == 0 {
-                            vec![usage_record()]
-                        } else {
-                            Vec::new()
-                        };
+                        let records: Vec<UsageRecord> =
+                            if (round + station as u64).is_multiple_of(record_every) {
+                                vec![usage_record()]
+                            } else {
+                                Vec::new()
+                            };
                         let body = json!({"records": records, "health": health(station)});
                         let sent = Instant::now();
                         let ok = agent
