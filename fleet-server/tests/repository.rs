@@ -59,18 +59,18 @@ async fn suite(store: Store) {
     assert_eq!(store.count_records().await.unwrap(), 5);
 
     // Health and last seen.
+    let every = fleet_server::store::HEALTH_HISTORY_EVERY_S;
     store.station_seen("s1", 2_000, Some("{\"hostname\":\"pan-mairie-01\"}")).await.unwrap();
-    store.station_seen("s1", 2_050, Some("{\"hostname\":\"pan-mairie-01\",\"n\":2}")).await.unwrap();
-    store.station_seen("s1", 2_060, None).await.unwrap();
+    store.station_seen("s1", 2_060, Some("{\"n\":2}")).await.unwrap();
+    store.station_seen("s1", 2_000 + every, Some("{\"n\":3}")).await.unwrap();
+    store.station_seen("s1", 2_010 + every, None).await.unwrap();
     let s1 = store.station("s1").await.unwrap().unwrap();
-    assert_eq!(
-        (s1.last_seen, s1.last_health.as_deref()),
-        (Some(2_060), Some("{\"hostname\":\"pan-mairie-01\",\"n\":2}"))
-    );
-    assert_eq!(store.health_history("s1", 10).await.unwrap().len(), 2);
+    assert_eq!((s1.last_seen, s1.last_health.as_deref()), (Some(2_010 + every), Some("{\"n\":3}")));
+    let kept: Vec<i64> = store.health_history("s1", 10).await.unwrap().iter().map(|(at, _)| *at).collect();
+    assert_eq!(kept, [2_000 + every, 2_000], "one report per station every {every} s is kept in the history");
     // Retention: old history goes, the latest report stays on the station.
     assert_eq!(store.prune_health(2_010).await.unwrap(), 1);
-    assert_eq!(store.health_history("s1", 10).await.unwrap()[0].0, 2_050);
+    assert_eq!(store.health_history("s1", 10).await.unwrap()[0].0, 2_000 + every);
     assert!(store.station("s1").await.unwrap().unwrap().last_health.is_some());
 
     // Revocation.

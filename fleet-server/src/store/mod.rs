@@ -87,6 +87,10 @@ impl BeginWrite for PgPool {
     }
 }
 
+/// Seconds between two health reports kept in a station's history (the latest is always kept on
+/// the station): a fleet reporting every minute does not fill the database with identical rows.
+pub const HEALTH_HISTORY_EVERY_S: i64 = 900;
+
 /// A site and its partner.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Site {
@@ -289,7 +293,8 @@ impl Store {
         })
     }
 
-    /// Notes that a station reported, and keeps its health snapshot if it sent one.
+    /// Notes that a station reported and keeps its latest health report; the history keeps one
+    /// report per station every [`HEALTH_HISTORY_EVERY_S`].
     pub async fn station_seen(
         &self,
         station_id: &str,
@@ -305,12 +310,17 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             if let Some(report) = health {
-                sqlx::query("INSERT INTO health_snapshot (station_id, received_at, report) VALUES ($1, $2, $3)")
-                    .bind(station_id)
-                    .bind(now)
-                    .bind(report)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO health_snapshot (station_id, received_at, report)
+                     SELECT $1, $2, $3 WHERE NOT EXISTS (
+                         SELECT 1 FROM health_snapshot WHERE station_id = $1 AND received_at > $2 - $4)",
+                )
+                .bind(station_id)
+                .bind(now)
+                .bind(report)
+                .bind(HEALTH_HISTORY_EVERY_S)
+                .execute(&mut *tx)
+                .await?;
             }
             tx.commit().await?;
             Ok(())
