@@ -19,7 +19,7 @@ use crate::admin::auth::LoginLimiter;
 use crate::config::ServerConfig;
 use crate::metrics::Metrics;
 use crate::secrets;
-use crate::store::{NewStation, StationAuth, Store, StoreError};
+use crate::store::{NewStation, Seen, StationAuth, Store, StoreError};
 
 /// Largest request body accepted by the station API (1,000 records fit easily).
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -34,12 +34,14 @@ pub struct AppState {
     pub settings: ServerConfig,
     /// Failed dashboard log-ins.
     pub logins: LoginLimiter,
+    /// Where reports leave their "station seen" trace (written in batches).
+    pub seen: tokio::sync::mpsc::Sender<Seen>,
 }
 
 impl AppState {
-    /// The state of a server on `store` with `settings`.
-    pub fn new(store: Store, settings: ServerConfig) -> Self {
-        Self { store, metrics: Metrics::default(), settings, logins: LoginLimiter::default() }
+    /// The state of a server on `store` with `settings`, whose traces go to `seen`.
+    pub fn new(store: Store, settings: ServerConfig, seen: tokio::sync::mpsc::Sender<Seen>) -> Self {
+        Self { store, metrics: Metrics::default(), settings, logins: LoginLimiter::default(), seen }
     }
 }
 
@@ -228,7 +230,10 @@ async fn report(
     let now = now();
     let ingested = state.store.insert_records(&station.id, &request.records, now).await?;
     let health = request.health.as_ref().map(|h| serde_json::to_string(h).expect("health reports serialize"));
-    state.store.station_seen(&station.id, now, health.as_deref()).await?;
+    let seen = Seen { station_id: station.id.clone(), at: now, health };
+    if state.seen.send(seen).await.is_err() {
+        tracing::warn!(station = %station.id, "server stopping: this report's health is not noted");
+    }
     Metrics::add(&state.metrics.reports, 1);
     Metrics::add(&state.metrics.records_accepted, ingested.accepted.len() as u64);
     Metrics::add(&state.metrics.records_duplicate, ingested.duplicates.len() as u64);

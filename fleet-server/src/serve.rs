@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::api::{self, AppState};
 use crate::config::ServerConfig;
-use crate::store::Store;
+use crate::store::{Store, write_seen};
 
 /// Serves the station API and the dashboard on `listener` until `shutdown` completes, then
 /// finishes the requests in progress. Health history older than the retention period is pruned
@@ -20,13 +20,21 @@ pub async fn serve(
     settings: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let state = Arc::new(AppState::new(store, settings));
+    let (seen, queue) = tokio::sync::mpsc::channel(SEEN_QUEUE);
+    let writer = tokio::spawn(write_seen(store.clone(), queue));
+    let state = Arc::new(AppState::new(store, settings, seen));
     let pruner = tokio::spawn(prune_health(state.clone()));
     let app = api::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     pruner.abort();
+    let _ = pruner.await;
+    // The last senders are gone with the router and the pruner: the writer empties its queue.
+    let _ = writer.await;
     served
 }
+
+/// Reports waiting for their "station seen" trace to be written; a full queue slows reports down.
+const SEEN_QUEUE: usize = 65_536;
 
 /// Deletes health history past the retention period, now and every hour.
 async fn prune_health(state: Arc<AppState>) {

@@ -272,7 +272,15 @@ fn dashboard(db: TestDb) {
         Some(json!({"records": records, "health": health})),
     );
     assert_eq!(status, 200);
-    let page = alice.get("/admin/parc");
+    // The health report is written moments after the answer (the server batches them).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let page = loop {
+        let page = alice.get("/admin/parc");
+        if page.body.contains("noir 40 %") || std::time::Instant::now() > deadline {
+            break page;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
     assert_eq!(by_id(&page.body, "total"), "2");
     let row = page.body.split("<tr").find(|row| row.contains("data-station=\"pan-nord-01\"")).unwrap();
     assert!(row.contains("en ligne") && row.contains("noir 40 %") && row.contains("0.1.0"), "{row}");

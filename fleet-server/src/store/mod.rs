@@ -9,6 +9,7 @@
 mod admin;
 mod fleet;
 mod records;
+mod seen;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -21,6 +22,7 @@ use sqlx::sqlite::{
 pub use admin::{AdminSession, AdminUser, AuditEntry};
 pub use fleet::{CodeRow, SiteOverride, SiteRow, StationRow};
 pub use records::Ingested;
+pub use seen::{Seen, write_seen};
 
 /// What can go wrong in storage, as callers need to tell it apart.
 #[derive(Debug, thiserror::Error)]
@@ -42,12 +44,14 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+#[derive(Clone)]
 pub(crate) enum Backend {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
 
-/// The fleet's storage, on SQLite or PostgreSQL.
+/// The fleet's storage, on SQLite or PostgreSQL (cloning shares the connection pool).
+#[derive(Clone)]
 pub struct Store {
     pub(crate) backend: Backend,
 }
@@ -294,37 +298,16 @@ impl Store {
     }
 
     /// Notes that a station reported and keeps its latest health report; the history keeps one
-    /// report per station every [`HEALTH_HISTORY_EVERY_S`].
+    /// report per station every [`HEALTH_HISTORY_EVERY_S`]. (The server batches these through
+    /// [`write_seen`].)
     pub async fn station_seen(
         &self,
         station_id: &str,
         now: i64,
         health: Option<&str>,
     ) -> Result<(), StoreError> {
-        with_pool!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            sqlx::query("UPDATE station SET last_seen = $2, last_health = COALESCE($3, last_health) WHERE id = $1")
-                .bind(station_id)
-                .bind(now)
-                .bind(health)
-                .execute(&mut *tx)
-                .await?;
-            if let Some(report) = health {
-                sqlx::query(
-                    "INSERT INTO health_snapshot (station_id, received_at, report)
-                     SELECT $1, $2, $3 WHERE NOT EXISTS (
-                         SELECT 1 FROM health_snapshot WHERE station_id = $1 AND received_at > $2 - $4)",
-                )
-                .bind(station_id)
-                .bind(now)
-                .bind(report)
-                .bind(HEALTH_HISTORY_EVERY_S)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
+        let seen = Seen { station_id: station_id.to_owned(), at: now, health: health.map(str::to_owned) };
+        self.stations_seen(&[seen]).await
     }
 
     /// Publishes a new policy version (the text is validated by the caller) and returns it.
