@@ -37,7 +37,7 @@ fn records(station: usize) -> Vec<UsageRecord> {
     (0..240)
         .map(|i: u32| {
             let n = i + 97 * station as u32;
-            let mut r = record(procedures[(n % 3) as usize], 1, n % 4 == 0);
+            let mut r = record(procedures[(n % 3) as usize], 1, n.is_multiple_of(4));
             r.date = NaiveDate::from_ymd_opt(2026, 9 + n % 4, 1 + (n * 7) % 28).unwrap();
             r.duration_min = 1 + (n * 13) % 45;
             r.pages_printed = n % 5;
