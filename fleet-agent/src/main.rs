@@ -1,10 +1,18 @@
 //! `fleet-agent`: the station daemon's command line.
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
+use fleet_agent::client::Client;
 use fleet_agent::config::AgentConfig;
+use fleet_agent::daemon::Daemon;
+use fleet_agent::station::{Enrolment, StationDir};
+use protocol::api::EnrolRequest;
+
+const DEFAULT_CONFIG: &str = "/etc/kiosk-station/agent.toml";
 
 /// The station daemon of the public digital access points.
 #[derive(Debug, Parser)]
@@ -16,6 +24,31 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Enrol this station with a site's code; stores the server address and the station token
+    /// in the station directory.
+    Enrol {
+        /// The fleet server, e.g. https://parc.ville.example
+        #[arg(long)]
+        server: String,
+        /// The site's enrolment code (from the dashboard or `fleet-server site add`).
+        #[arg(long)]
+        code: String,
+        /// Station directory (default: the configuration's).
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+        /// Configuration file.
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+    },
+    /// Run the daemon: send usage records and health, install the policy.
+    Run {
+        /// Station directory (default: the configuration's).
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+        /// Configuration file.
+        #[arg(long, default_value = DEFAULT_CONFIG)]
+        config: PathBuf,
+    },
     /// The agent's configuration file.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -26,24 +59,98 @@ enum ConfigCommand {
     /// Check a configuration file: exit 0 if valid, 1 with every problem found.
     Check {
         /// The configuration file.
-        #[arg(default_value = "/etc/kiosk-station/agent.toml")]
+        #[arg(default_value = DEFAULT_CONFIG)]
         file: PathBuf,
     },
 }
 
-fn main() -> ExitCode {
-    let Command::Config(ConfigCommand::Check { file }) = Cli::parse().command;
+/// Reads the configuration; a missing default file means the defaults.
+fn load_config(file: &Path, state_dir: Option<PathBuf>) -> anyhow::Result<AgentConfig> {
     let name = file.display().to_string();
-    let result = std::fs::read_to_string(&file)
-        .map_err(|e| format!("{name}: cannot read the configuration: {e}"))
-        .and_then(|text| AgentConfig::parse(&text, &name).map_err(|e| e.to_string()));
-    match result {
-        Ok(config) => {
-            println!("{name}: valid agent configuration; station directory {}", config.state_dir.display());
-            ExitCode::SUCCESS
+    let mut config = match std::fs::read_to_string(file) {
+        Ok(text) => AgentConfig::parse(&text, &name).map_err(|e| anyhow::anyhow!("{e}"))?,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound && file == Path::new(DEFAULT_CONFIG) => {
+            AgentConfig::default()
         }
+        Err(error) => anyhow::bail!("{name}: cannot read the configuration: {error}"),
+    };
+    if let Some(dir) = state_dir {
+        config.state_dir = std::path::absolute(&dir).unwrap_or(dir);
+    }
+    Ok(config)
+}
+
+fn enrol(server: &str, code: &str, config: &AgentConfig) -> anyhow::Result<()> {
+    let url = url_ok(server)?;
+    let station = StationDir::new(&config.state_dir);
+    std::fs::create_dir_all(station.root())
+        .with_context(|| format!("cannot create the station directory {}", station.root().display()))?;
+    let kiosk_version = std::fs::read(station.kiosk_status())
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v["version"].as_str().map(str::to_owned));
+    let request = EnrolRequest {
+        code: code.trim().to_owned(),
+        hostname: sysinfo::System::host_name().unwrap_or_else(|| "station".into()),
+        agent_version: env!("CARGO_PKG_VERSION").to_owned(),
+        kiosk_version,
+    };
+    let answer =
+        Client::new(&url).enrol(&request).map_err(|e| anyhow::anyhow!("enrolment at {url} failed: {e}"))?;
+    let enrolment = Enrolment {
+        server: url.clone(),
+        station_id: answer.station_id.to_string(),
+        enrolled_at: chrono::Utc::now(),
+    };
+    station
+        .save_enrolment(&enrolment, &answer.token)
+        .with_context(|| format!("cannot store the enrolment in {}", station.root().display()))?;
+    println!(
+        "enrolled as station {} of {url}; token stored in {}",
+        enrolment.station_id,
+        station.root().join("agent").display()
+    );
+    Ok(())
+}
+
+/// The server URL, checked: http or https, with a host.
+fn url_ok(server: &str) -> anyhow::Result<String> {
+    let trimmed = server.trim().trim_end_matches('/');
+    match trimmed.split_once("://") {
+        Some(("http" | "https", rest)) if !rest.is_empty() => Ok(trimmed.to_owned()),
+        _ => anyhow::bail!(
+            "--server {server:?}: expected an http:// or https:// address such as https://parc.ville.example"
+        ),
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FLEET_AGENT_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let result = match Cli::parse().command {
+        Command::Config(ConfigCommand::Check { file }) => load_config(&file, None).map(|config| {
+            println!(
+                "{}: valid agent configuration; station directory {}",
+                file.display(),
+                config.state_dir.display()
+            );
+        }),
+        Command::Enrol { server, code, state_dir, config } => {
+            load_config(&config, state_dir).and_then(|config| enrol(&server, &code, &config))
+        }
+        Command::Run { state_dir, config } => {
+            load_config(&config, state_dir).and_then(Daemon::new).and_then(Daemon::run)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("{error}");
+            eprintln!("fleet-agent: {error:#}");
             ExitCode::FAILURE
         }
     }
