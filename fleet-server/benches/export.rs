@@ -92,7 +92,7 @@ fn bench_backend(c: &mut Criterion, name: &str, url: &str, count: i64, fresh: bo
     assert_eq!(runtime.block_on(store.count_records()).unwrap(), count);
     let day = |text: &str| text.parse::<NaiveDate>().unwrap();
     let two_years = Filter::period(day("2025-01-01"), day("2026-12-31"));
-    let rows = runtime.block_on(report::export(&store, &two_years, Preset::Grant)).unwrap();
+    let rows = runtime.block_on(report::grant_report(&store, &two_years)).unwrap();
     let total = rows.last().unwrap();
     assert_eq!((total.partner.as_str(), total.sessions), ("Total", count), "every record is counted once");
     assert_eq!(rows.len() as i64, PARTNERS * 24 + PARTNERS + 1, "a row per partner and month, totals");

@@ -64,8 +64,9 @@ enum Command {
         /// `csv` or `xlsx`.
         #[arg(long, value_parser = ["csv", "xlsx"])]
         format: String,
-        /// `rapport` (per partner and month, the grant report) or `sites` (per site and month).
-        #[arg(long, default_value = "rapport", value_parser = ["rapport", "sites"])]
+        /// `rapport` (per partner and month, the grant report), `sites` (per site and month) or
+        /// `demarches` (sessions per procedure and month).
+        #[arg(long, default_value = "rapport", value_parser = ["rapport", "sites", "demarches"])]
         preset: String,
         /// Output file (standard output by default).
         #[arg(long)]
@@ -243,10 +244,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let (_, store) = open_store(&common).await?;
             let filter = fleet_server::usage::Filter::period(from, to);
             let preset = Preset::from_name(&preset).expect("clap checked the preset");
-            let rows = report::export(&store, &filter, preset).await?;
+            let table = report::export(&store, &filter, preset).await?;
             let bytes = match format.as_str() {
-                "xlsx" => report::to_xlsx(&rows, preset).context("cannot build the XLSX file")?,
-                _ => report::to_csv(&rows, preset).into_bytes(),
+                "xlsx" => report::to_xlsx(&table).context("cannot build the XLSX file")?,
+                _ => report::to_csv(&table).into_bytes(),
             };
             match out {
                 Some(path) => std::fs::write(&path, bytes)

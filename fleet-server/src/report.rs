@@ -29,14 +29,17 @@ pub enum Preset {
     Grant,
     /// Per partner, site and month, with per-site and overall totals.
     Sites,
+    /// Sessions per procedure and month, with per-procedure totals.
+    Procedures,
 }
 
 impl Preset {
-    /// The preset named in a URL or on the command line (`rapport` or `sites`).
+    /// The preset named in a URL or on the command line (`rapport`, `sites` or `demarches`).
     pub fn from_name(name: &str) -> Option<Self> {
         match name {
             "rapport" | "grant" => Some(Self::Grant),
             "sites" => Some(Self::Sites),
+            "demarches" | "procedures" => Some(Self::Procedures),
             _ => None,
         }
     }
@@ -46,19 +49,34 @@ impl Preset {
         match self {
             Self::Grant => "rapport",
             Self::Sites => "sites",
+            Self::Procedures => "demarches",
         }
-    }
-
-    fn columns(self) -> Vec<&'static str> {
-        let mut columns = COLUMNS.to_vec();
-        if self == Self::Sites {
-            columns.insert(1, "site");
-        }
-        columns
     }
 }
 
-/// One line of an export.
+/// One cell of an export.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Text.
+    Text(String),
+    /// A count.
+    Int(i64),
+    /// A figure with one decimal.
+    Decimal(f64),
+}
+
+/// An export: a sheet name, column titles and rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// The XLSX sheet's name.
+    pub sheet: &'static str,
+    /// Column titles.
+    pub columns: Vec<&'static str>,
+    /// The rows, as many cells as columns.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// One line of the grant report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GrantRow {
     /// Partner name ("Total" for the grand total line).
@@ -81,6 +99,25 @@ pub struct GrantRow {
     pub median_duration_min: f64,
 }
 
+impl GrantRow {
+    fn cells(&self) -> Vec<Cell> {
+        let mut cells = vec![
+            Cell::Text(self.partner.clone()),
+            Cell::Text(self.month.clone()),
+            Cell::Int(self.sessions),
+            Cell::Int(self.assisted),
+            Cell::Int(self.alone),
+            Cell::Int(self.pages_printed),
+            Cell::Int(self.scans),
+            Cell::Decimal(self.median_duration_min),
+        ];
+        if let Some(site) = &self.site {
+            cells.insert(1, Cell::Text(site.clone()));
+        }
+        cells
+    }
+}
+
 fn row(bucket: &Bucket, partner: &str, site: Option<&str>, month: &str) -> GrantRow {
     GrantRow {
         partner: partner.to_owned(),
@@ -98,19 +135,15 @@ fn row(bucket: &Bucket, partner: &str, site: Option<&str>, month: &str) -> Grant
 /// The grant report of `filter`: one row per partner and month, then one "total" row per
 /// partner and a grand total.
 pub async fn grant_report(store: &Store, filter: &Filter) -> Result<Vec<GrantRow>, StoreError> {
-    export(store, filter, Preset::Grant).await
+    grouped(store, filter, Grouping::Partner).await
 }
 
-/// The rows of an export: one per group and month, then one per group, then the grand total.
-pub async fn export(store: &Store, filter: &Filter, preset: Preset) -> Result<Vec<GrantRow>, StoreError> {
-    let grouping = match preset {
-        Preset::Grant => Grouping::Partner,
-        Preset::Sites => Grouping::Site,
-    };
+/// Rows per group and month, then one per group, then the grand total.
+async fn grouped(store: &Store, filter: &Filter, grouping: Grouping) -> Result<Vec<GrantRow>, StoreError> {
     let buckets = usage::buckets(store, filter, grouping).await?;
     let split = |key: &str| -> (String, Option<String>) {
-        match (preset, key.split_once('\u{1f}')) {
-            (Preset::Sites, Some((partner, site))) => (partner.to_owned(), Some(site.to_owned())),
+        match (grouping, key.split_once('\u{1f}')) {
+            (Grouping::Site, Some((partner, site))) => (partner.to_owned(), Some(site.to_owned())),
             _ => (key.to_owned(), None),
         }
     };
@@ -127,26 +160,39 @@ pub async fn export(store: &Store, filter: &Filter, preset: Preset) -> Result<Ve
         let (partner, site) = split(key);
         rows.push(row(bucket, &partner, site.as_deref(), "total"));
     }
-    let site = (preset == Preset::Sites).then_some("");
+    let site = (grouping == Grouping::Site).then_some("");
     rows.push(row(&grand, "Total", site, ""));
     Ok(rows)
 }
 
-fn cells(row: &GrantRow) -> Vec<String> {
-    let mut cells = vec![
-        row.partner.clone(),
-        row.month.clone(),
-        row.sessions.to_string(),
-        row.assisted.to_string(),
-        row.alone.to_string(),
-        row.pages_printed.to_string(),
-        row.scans.to_string(),
-        format!("{:.1}", row.median_duration_min),
-    ];
-    if let Some(site) = &row.site {
-        cells.insert(1, site.clone());
+/// An export of `filter`.
+pub async fn export(store: &Store, filter: &Filter, preset: Preset) -> Result<Table, StoreError> {
+    match preset {
+        Preset::Grant | Preset::Sites => {
+            let grouping = if preset == Preset::Grant { Grouping::Partner } else { Grouping::Site };
+            let rows = grouped(store, filter, grouping).await?;
+            let mut columns = COLUMNS.to_vec();
+            if preset == Preset::Sites {
+                columns.insert(1, "site");
+            }
+            let sheet = if preset == Preset::Grant { "Rapport FEDER" } else { "Par site" };
+            Ok(Table { sheet, columns, rows: rows.iter().map(GrantRow::cells).collect() })
+        }
+        Preset::Procedures => {
+            let counts = usage::procedures_by_month(store, filter).await?;
+            let mut rows = Vec::new();
+            let mut totals: BTreeMap<String, i64> = BTreeMap::new();
+            for ((procedure, month), sessions) in &counts {
+                let name = if procedure.is_empty() { "(accueil seulement)" } else { procedure };
+                rows.push(vec![Cell::Text(name.to_owned()), Cell::Text(month.clone()), Cell::Int(*sessions)]);
+                *totals.entry(name.to_owned()).or_default() += sessions;
+            }
+            for (procedure, sessions) in totals {
+                rows.push(vec![Cell::Text(procedure), Cell::Text("total".into()), Cell::Int(sessions)]);
+            }
+            Ok(Table { sheet: "Par démarche", columns: vec!["demarche", "mois", "sessions"], rows })
+        }
     }
-    cells
 }
 
 fn csv_field(text: &str) -> String {
@@ -160,46 +206,41 @@ fn csv_field(text: &str) -> String {
 }
 
 /// The export as CSV (comma-separated, header line first).
-pub fn to_csv(rows: &[GrantRow], preset: Preset) -> String {
-    let mut out = preset.columns().join(",");
+pub fn to_csv(table: &Table) -> String {
+    let mut out = table.columns.join(",");
     out.push('\n');
-    for row in rows {
-        let line: Vec<String> = cells(row).iter().map(|c| csv_field(c)).collect();
+    for row in &table.rows {
+        let line: Vec<String> = row
+            .iter()
+            .map(|cell| match cell {
+                Cell::Text(text) => csv_field(text),
+                Cell::Int(value) => value.to_string(),
+                Cell::Decimal(value) => format!("{value:.1}"),
+            })
+            .collect();
         let _ = writeln!(out, "{}", line.join(","));
     }
     out
 }
 
 /// The export as an XLSX workbook (numbers as numbers).
-pub fn to_xlsx(rows: &[GrantRow], preset: Preset) -> Result<Vec<u8>, XlsxError> {
+pub fn to_xlsx(table: &Table) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
-    let name = match preset {
-        Preset::Grant => "Rapport FEDER",
-        Preset::Sites => "Par site",
-    };
-    let sheet = workbook.add_worksheet().set_name(name)?;
+    let sheet = workbook.add_worksheet().set_name(table.sheet)?;
     let bold = Format::new().set_bold();
-    for (column, title) in preset.columns().iter().enumerate() {
-        sheet.write_string_with_format(0, u16::try_from(column).unwrap_or(0), *title, &bold)?;
+    for (column, title) in table.columns.iter().enumerate() {
+        sheet.write_string_with_format(0, u16::try_from(column).unwrap_or(u16::MAX), *title, &bold)?;
     }
-    for (index, row) in rows.iter().enumerate() {
+    for (index, row) in table.rows.iter().enumerate() {
         let r = u32::try_from(index + 1).unwrap_or(u32::MAX);
-        let mut column = 0u16;
-        let mut text = |sheet: &mut rust_xlsxwriter::Worksheet, value: &str| {
-            column += 1;
-            sheet.write_string(r, column - 1, value).map(|_| ())
-        };
-        text(sheet, &row.partner)?;
-        if let Some(site) = &row.site {
-            text(sheet, site)?;
+        for (column, cell) in row.iter().enumerate() {
+            let c = u16::try_from(column).unwrap_or(u16::MAX);
+            match cell {
+                Cell::Text(text) => sheet.write_string(r, c, text)?,
+                Cell::Int(value) => sheet.write_number(r, c, *value as f64)?,
+                Cell::Decimal(value) => sheet.write_number(r, c, *value)?,
+            };
         }
-        text(sheet, &row.month)?;
-        let numbers = [row.sessions, row.assisted, row.alone, row.pages_printed, row.scans];
-        for value in numbers {
-            sheet.write_number(r, column, value as f64)?;
-            column += 1;
-        }
-        sheet.write_number(r, column, row.median_duration_min)?;
     }
     sheet.autofit();
     workbook.save_to_buffer()

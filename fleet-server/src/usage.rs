@@ -246,15 +246,30 @@ pub async fn buckets(
 /// Sessions per procedure opened in `filter` (a session that opened two procedures counts for
 /// both; `""` stands for sessions that opened none), most used first.
 pub async fn per_procedure(store: &Store, filter: &Filter) -> Result<Vec<(String, i64)>, StoreError> {
-    let plan = plan(filter);
     let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+    for ((procedure, _), sessions) in procedures_by_month(store, filter).await? {
+        *counts.entry(procedure).or_default() += sessions;
+    }
+    let mut counts: Vec<(String, i64)> = counts.into_iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(counts)
+}
+
+/// Sessions per (procedure, month `YYYY-MM`) in `filter`, counted like [`per_procedure`].
+pub async fn procedures_by_month(
+    store: &Store,
+    filter: &Filter,
+) -> Result<BTreeMap<(String, String), i64>, StoreError> {
+    let plan = plan(filter);
+    let mut counts: BTreeMap<(String, String), i64> = BTreeMap::new();
     for (period, first, last) in rollup_reads(&plan) {
+        let month = if period == "month" { "m.month" } else { "substr(m.day, 1, 7)" };
         let joins = ROLLUP_JOINS.replace("{period}", period);
         let sql = format!(
-            "SELECT m.procedure, CAST(sum(m.sessions) AS BIGINT) FROM usage_{period}_procedure m {joins}
-             GROUP BY m.procedure"
+            "SELECT m.procedure, {month}, CAST(sum(m.sessions) AS BIGINT) FROM usage_{period}_procedure m {joins}
+             GROUP BY m.procedure, {month}"
         );
-        let lines: Vec<(String, i64)> = with_pool!(store, pool => {
+        let lines: Vec<(String, String, i64)> = with_pool!(store, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(&first)
                 .bind(&last)
@@ -263,17 +278,19 @@ pub async fn per_procedure(store: &Store, filter: &Filter) -> Result<Vec<(String
                 .fetch_all(pool)
                 .await?
         });
-        for (procedure, count) in lines {
-            *counts.entry(procedure).or_default() += count;
+        for (procedure, month, count) in lines {
+            *counts.entry((procedure, month)).or_default() += count;
         }
     }
     if let Some((from, to)) = plan.records {
-        let sql = format!("SELECT u.procedures, count(*) {JOINS} {WHERE} GROUP BY u.procedures");
+        let sql = format!(
+            "SELECT u.procedures, substr(u.day, 1, 7), count(*) {JOINS} {WHERE} GROUP BY u.procedures, substr(u.day, 1, 7)"
+        );
         let part = Filter { from, to, ..filter.clone() };
-        let lines: Vec<(String, i64)> = with_pool!(store, pool => {
+        let lines: Vec<(String, String, i64)> = with_pool!(store, pool => {
             bind_filter!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), part).fetch_all(pool).await?
         });
-        for (procedures, count) in lines {
+        for (procedures, month, count) in lines {
             let mut seen: Vec<&str> = procedures.split(',').filter(|p| !p.is_empty()).collect();
             seen.sort_unstable();
             seen.dedup();
@@ -281,12 +298,10 @@ pub async fn per_procedure(store: &Store, filter: &Filter) -> Result<Vec<(String
                 seen.push("");
             }
             for procedure in seen {
-                *counts.entry(procedure.to_owned()).or_default() += count;
+                *counts.entry((procedure.to_owned(), month.clone())).or_default() += count;
             }
         }
     }
-    let mut counts: Vec<(String, i64)> = counts.into_iter().collect();
-    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     Ok(counts)
 }
 

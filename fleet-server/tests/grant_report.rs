@@ -45,9 +45,13 @@ async fn fill(store: &Store) {
 }
 
 fn export(db: &TestDb, format: &str, out: Option<&std::path::Path>) -> Vec<u8> {
+    export_preset(db, format, out, "rapport")
+}
+
+fn export_preset(db: &TestDb, format: &str, out: Option<&std::path::Path>, preset: &str) -> Vec<u8> {
     let mut command = Command::new(env!("CARGO_BIN_EXE_fleet-server"));
+    command.args(["export", "--preset", preset]);
     command.args([
-        "export",
         "--from",
         "2026-11-01",
         "--to",
@@ -77,9 +81,23 @@ Ville,total,2,2,0,4,0,10.0
 Total,,6,3,3,12,3,10.0
 ";
 
+/// Sessions per procedure and month (ameli in December; caf, impots, ants-identite in November).
+const PROCEDURES: &str = "demarche,mois,sessions
+ameli,2026-12,1
+ants-identite,2026-11,1
+caf,2026-11,3
+impots,2026-11,1
+ameli,total,1
+ants-identite,total,1
+caf,total,3
+impots,total,1
+";
+
 fn check(db: TestDb) {
     let csv = String::from_utf8(export(&db, "csv", None)).unwrap();
     assert_eq!(csv, EXPECTED);
+    let csv = String::from_utf8(export_preset(&db, "csv", None, "demarches")).unwrap();
+    assert_eq!(csv, PROCEDURES);
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rapport.xlsx");

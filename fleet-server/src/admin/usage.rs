@@ -281,9 +281,11 @@ pub async fn export(
     let filter = query.filter(chrono::Utc::now().date_naive())?;
     let preset_name = query.preset.as_deref().unwrap_or("rapport");
     let preset = Preset::from_name(preset_name).ok_or_else(|| {
-        PageError::BadRequest(format!("Export « {preset_name} » inconnu : « rapport » ou « sites »."))
+        PageError::BadRequest(format!(
+            "Export « {preset_name} » inconnu : « rapport », « sites » ou « demarches »."
+        ))
     })?;
-    let rows = report::export(&state.store, &filter, preset).await?;
+    let table = report::export(&state.store, &filter, preset).await?;
     let name = format!("{}-{}-{}", preset.name(), filter.from, filter.to);
     match query.format.as_deref().unwrap_or("csv") {
         "csv" => Ok((
@@ -291,11 +293,11 @@ pub async fn export(
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
                 (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.csv\"")),
             ],
-            report::to_csv(&rows, preset),
+            report::to_csv(&table),
         )
             .into_response()),
         "xlsx" => {
-            let bytes = report::to_xlsx(&rows, preset).map_err(|e| {
+            let bytes = report::to_xlsx(&table).map_err(|e| {
                 tracing::error!(error = %e, "cannot build an XLSX export");
                 PageError::BadRequest("Le fichier XLSX n'a pas pu être construit.".into())
             })?;
