@@ -51,16 +51,7 @@ fn export(db: &TestDb, format: &str, out: Option<&std::path::Path>) -> Vec<u8> {
 fn export_preset(db: &TestDb, format: &str, out: Option<&std::path::Path>, preset: &str) -> Vec<u8> {
     let mut command = Command::new(env!("CARGO_BIN_EXE_fleet-server"));
     command.args(["export", "--preset", preset]);
-    command.args([
-        "--from",
-        "2026-11-01",
-        "--to",
-        "2026-12-31",
-        "--format",
-        format,
-        "--database",
-        &db.url,
-    ]);
+    command.args(["--from", "2026-11-01", "--to", "2026-12-31", "--format", format, "--database", &db.url]);
     if let Some(out) = out {
         command.args(["--out", out.to_str().unwrap()]);
     }

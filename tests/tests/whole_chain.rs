@@ -1,0 +1,319 @@
+//! The whole chain on one machine: a kiosk session becomes a figure in the server's export,
+//! through the agent, with the real programs: `fleet-server serve` on SQLite, `fleet-agent`
+//! enrolled with a site's code, `kiosk bench` under Xvfb against stand-in sites on loopback.
+
+#[allow(dead_code)]
+#[path = "../../kiosk/tests/common/site.rs"]
+mod site;
+#[allow(dead_code)]
+#[path = "../../kiosk/tests/common/x11.rs"]
+mod x11;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use end_to_end::binary;
+use site::{Page, Site};
+use x11::Xvfb;
+
+/// Waits until `check` holds, or fails naming `what` after `seconds`.
+fn wait_for(seconds: u64, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out after {seconds} s waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn text(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+/// `fleet-server serve` on a fresh SQLite database on 127.0.0.1.
+struct Server {
+    child: Child,
+    url: String,
+    database: String,
+    config: PathBuf,
+}
+
+/// Where the server keeps its data.
+enum Database {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Database {
+    /// A new database on the PostgreSQL cluster `./scripts/test` starts, if there is one.
+    fn postgres() -> Option<Self> {
+        let Ok(admin) = std::env::var("FLEET_TEST_POSTGRES_URL") else {
+            assert!(std::env::var("FLEET_REQUIRE_POSTGRES").is_err(), "FLEET_TEST_POSTGRES_URL is not set");
+            eprintln!("PostgreSQL part skipped: FLEET_TEST_POSTGRES_URL is not set (./scripts/test sets it)");
+            return None;
+        };
+        let name = format!("fleet_chain_{}", std::process::id());
+        let created =
+            Command::new("psql").args([admin.as_str(), "-qc", &format!("CREATE DATABASE {name}")]).output();
+        let created = created.expect("psql runs (Debian package postgresql-client)");
+        assert!(created.status.success(), "{}", text(&created));
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
+        Some(Self::Postgres(format!("{base}/{name}")))
+    }
+
+    fn url(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Self::Postgres(url) => url.clone(),
+        }
+    }
+
+    /// The latest health report of the (only) station, as the server stored it.
+    fn station_health(&self) -> Option<serde_json::Value> {
+        let sql = "SELECT last_health FROM station";
+        let text = match self {
+            Self::Sqlite(path) => {
+                let connection = rusqlite::Connection::open(path).ok()?;
+                connection.query_row(sql, [], |row| row.get::<_, Option<String>>(0)).ok()??
+            }
+            Self::Postgres(url) => {
+                let output = Command::new("psql").args([url.as_str(), "-tAc", sql]).output().ok()?;
+                String::from_utf8(output.stdout).ok().filter(|t| !t.trim().is_empty())?
+            }
+        };
+        serde_json::from_str(text.trim()).ok()
+    }
+}
+
+impl Server {
+    fn start(dir: &Path, database: &Database) -> Self {
+        let database = database.url();
+        let config = dir.join("server.toml");
+        std::fs::write(&config, "").unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let log = std::fs::File::create(dir.join("server.log")).unwrap();
+        let child = Command::new(binary("fleet-server"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database", &database, "--config"])
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let server = Self { child, url, database, config };
+        wait_for(30, "the server to answer", || ureq::get(&format!("{}/healthz", server.url)).call().is_ok());
+        server
+    }
+
+    /// Runs a `fleet-server` command on this server's database.
+    fn cli(&self, args: &[&str]) -> Output {
+        let output = Command::new(binary("fleet-server"))
+            .args(args)
+            .args(["--database", &self.database, "--config"])
+            .arg(&self.config)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "fleet-server {args:?}: {}", text(&output));
+        output
+    }
+
+    /// The export `preset` around today, as CSV.
+    fn export(&self, preset: &str) -> String {
+        let today = chrono::Local::now().date_naive();
+        let (from, to) = (today - chrono::Days::new(1), today + chrono::Days::new(1));
+        let output = self.cli(&[
+            "export",
+            "--preset",
+            preset,
+            "--from",
+            &from.to_string(),
+            "--to",
+            &to.to_string(),
+            "--format",
+            "csv",
+        ]);
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// Sessions per procedure, from the per-procedure export's totals.
+    fn sessions_per_procedure(&self) -> Vec<(String, u64)> {
+        self.export("demarches")
+            .lines()
+            .filter_map(|line| {
+                let cells: Vec<&str> = line.split(',').collect();
+                (cells.len() == 3 && cells[1] == "total")
+                    .then(|| (cells[0].to_owned(), cells[2].parse().unwrap()))
+            })
+            .collect()
+    }
+
+    /// The grant report's grand total of sessions.
+    fn total_sessions(&self) -> u64 {
+        let csv = self.export("rapport");
+        let total = csv.lines().find(|l| l.starts_with("Total,")).unwrap_or_else(|| panic!("{csv}"));
+        total.split(',').nth(2).unwrap().parse().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `fleet-agent run` for a station directory.
+struct Agent {
+    child: Child,
+}
+
+impl Agent {
+    fn start(state: &Path, config: &Path, log: &Path) -> Self {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
+        let child = Command::new(binary("fleet-agent"))
+            .args(["run", "--state-dir", state.to_str().unwrap(), "--config", config.to_str().unwrap()])
+            .env("FLEET_AGENT_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        Self { child }
+    }
+
+    /// Stops it the hard way (SIGKILL), as a power cut or a crash would.
+    fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn policy(ants: &Site, caf: &Site) -> String {
+    format!(
+        r#"version = 1
+[station]
+idle_timeout_s = 300
+idle_warning_s = 60
+assisted_idle_timeout_s = 1200
+max_pages_per_session = 20
+languages = ["fr", "en"]
+funding_notice = "Ce point d'accès numérique est cofinancé par l'Union européenne (FEDER)."
+help = "Besoin d'aide ? Demandez à l'accueil."
+
+[[procedure]]
+id = "ants-identite"
+title = {{ fr = "Carte d'identité et passeport", en = "ID card and passport" }}
+category = "papiers_elections_citoyennete"
+start = "{}"
+allow = ["{}"]
+
+[[procedure]]
+id = "caf"
+title = {{ fr = "Allocations familiales (CAF)", en = "Family allowances (CAF)" }}
+category = "social_sante"
+start = "{}"
+allow = ["{}"]
+"#,
+        ants.url("/"),
+        ants.origin(),
+        caf.url("/"),
+        caf.origin()
+    )
+}
+
+/// Runs `sessions` kiosk sessions on `url` with the policy the agent installed.
+fn sessions(display: &Xvfb, state: &Path, url: &str, sessions: u32) {
+    let output = Command::new(binary("kiosk"))
+        .args(["bench", "--policy", state.join("policy.toml").to_str().unwrap(), "--url", url])
+        .args(["--sessions", &sessions.to_string(), "--ready-title", "ready"])
+        .args(["--state-dir", state.to_str().unwrap(), "--config", "/nonexistent/kiosk.toml"])
+        .env("DISPLAY", display.name())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "kiosk bench: {}", text(&output));
+}
+
+fn outbox_len(state: &Path) -> i64 {
+    let connection = rusqlite::Connection::open(state.join("outbox.db")).unwrap();
+    connection.query_row("SELECT count(*) FROM usage_record", [], |row| row.get(0)).unwrap()
+}
+
+fn whole_chain(dir: &Path, database: Database) {
+    let ready = || Some(Page::Html("<title>ready</title><p>Démarche en ligne</p>".into()));
+    let ants = Site::start("127.0.0.2", move |_| ready());
+    let caf = Site::start("127.0.0.3", move |_| ready());
+    let server = Server::start(dir, &database);
+
+    // IT staff: a site and its code, the policy published.
+    let added = server.cli(&["site", "add", "--partner", "CCAS de la ville", "--name", "Accueil social"]);
+    let code = String::from_utf8(added.stdout).unwrap().lines().last().unwrap().trim().to_owned();
+    let policy_file = dir.join("policy.toml");
+    let published = policy(&ants, &caf);
+    std::fs::write(&policy_file, &published).unwrap();
+    server.cli(&["policy", "publish", policy_file.to_str().unwrap()]);
+
+    // The station: enrolled with the code; the agent installs the policy the kiosk reads.
+    let state = dir.join("station");
+    let agent_config = dir.join("agent.toml");
+    std::fs::write(&agent_config, "health_interval_s = 5\npolicy_interval_s = 10\n").unwrap();
+    let enrol = Command::new(binary("fleet-agent"))
+        .args(["enrol", "--server", &server.url, "--code", &code, "--state-dir", state.to_str().unwrap()])
+        .args(["--config", agent_config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(enrol.status.success(), "{}", text(&enrol));
+    let agent_log = dir.join("agent.log");
+    let agent = Agent::start(&state, &agent_config, &agent_log);
+    wait_for(30, "the agent to install the published policy", || {
+        std::fs::read_to_string(state.join("policy.toml")).is_ok_and(|installed| installed == published)
+    });
+
+    // Residents: three ID-card sessions and two CAF sessions.
+    let display = Xvfb::start();
+    sessions(&display, &state, &ants.url("/"), 3);
+    sessions(&display, &state, &caf.url("/"), 2);
+
+    wait_for(60, "the five sessions in the export", || server.total_sessions() == 5);
+    assert_eq!(
+        server.sessions_per_procedure(),
+        [("ants-identite".to_owned(), 3), ("caf".to_owned(), 2)],
+        "{}",
+        std::fs::read_to_string(&agent_log).unwrap_or_default()
+    );
+    wait_for(30, "the outbox to be emptied", || outbox_len(&state) == 0);
+
+    // A crash of the agent loses nothing and counts nothing twice.
+    agent.kill();
+    sessions(&display, &state, &ants.url("/"), 1);
+    assert_eq!(outbox_len(&state), 1, "the record waits in the outbox while the agent is down");
+    let _agent = Agent::start(&state, &agent_config, &agent_log);
+    wait_for(60, "the sixth session in the export", || server.total_sessions() == 6);
+    assert_eq!(server.sessions_per_procedure(), [("ants-identite".to_owned(), 4), ("caf".to_owned(), 2)]);
+
+    // The server has the station's health from the agent (system, kiosk, policy status).
+    wait_for(30, "a health report on the server", || {
+        database.station_health().is_some_and(|h| {
+            h["system"]["disk_total_bytes"].as_u64().unwrap_or(0) > 0 && h["policy"]["etag"].is_string()
+        })
+    });
+}
+
+#[test]
+fn kiosk_sessions_reach_the_grant_report_exactly_once_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    whole_chain(dir.path(), Database::Sqlite(dir.path().join("fleet.db")));
+}
+
+#[test]
+fn kiosk_sessions_reach_the_grant_report_exactly_once_on_postgresql() {
+    let dir = tempfile::tempdir().unwrap();
+    if let Some(database) = Database::postgres() {
+        whole_chain(dir.path(), database);
+    }
+}
