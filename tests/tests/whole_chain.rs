@@ -87,11 +87,16 @@ impl Database {
 
 impl Server {
     fn start(dir: &Path, database: &Database) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        Self::start_on(dir, database, port)
+    }
+
+    /// Starts the server on `port` (again, after [`Server::kill`]).
+    fn start_on(dir: &Path, database: &Database, port: u16) -> Self {
         let database = database.url();
         let config = dir.join("server.toml");
         std::fs::write(&config, "").unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let log = std::fs::File::create(dir.join("server.log")).unwrap();
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("server.log")).unwrap();
         let child = Command::new(binary("fleet-server"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database", &database, "--config"])
             .arg(&config)
@@ -103,6 +108,16 @@ impl Server {
         let server = Self { child, url, database, config };
         wait_for(30, "the server to answer", || ureq::get(&format!("{}/healthz", server.url)).call().is_ok());
         server
+    }
+
+    fn port(&self) -> u16 {
+        self.url.rsplit(':').next().unwrap().parse().unwrap()
+    }
+
+    /// Stops it the hard way (SIGKILL).
+    fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Runs a `fleet-server` command on this server's database.
@@ -244,11 +259,24 @@ fn outbox_len(state: &Path) -> i64 {
     connection.query_row("SELECT count(*) FROM usage_record", [], |row| row.get(0)).unwrap()
 }
 
-fn whole_chain(dir: &Path, database: Database) {
+/// Everything running: the server with a site and a published policy, an enrolled station
+/// whose agent installed the policy, stand-in sites and an X display for the kiosk.
+struct Chain {
+    server: Server,
+    agent: Agent,
+    state: PathBuf,
+    agent_config: PathBuf,
+    agent_log: PathBuf,
+    ants: Site,
+    caf: Site,
+    display: Xvfb,
+}
+
+fn setup(dir: &Path, database: &Database) -> Chain {
     let ready = || Some(Page::Html("<title>ready</title><p>Démarche en ligne</p>".into()));
     let ants = Site::start("127.0.0.2", move |_| ready());
     let caf = Site::start("127.0.0.3", move |_| ready());
-    let server = Server::start(dir, &database);
+    let server = Server::start(dir, database);
 
     // IT staff: a site and its code, the policy published.
     let added = server.cli(&["site", "add", "--partner", "CCAS de la ville", "--name", "Accueil social"]);
@@ -273,11 +301,17 @@ fn whole_chain(dir: &Path, database: Database) {
     wait_for(30, "the agent to install the published policy", || {
         std::fs::read_to_string(state.join("policy.toml")).is_ok_and(|installed| installed == published)
     });
+    let display = Xvfb::start();
+    Chain { server, agent, state, agent_config, agent_log, ants, caf, display }
+}
+
+fn whole_chain(dir: &Path, database: Database) {
+    let Chain { server, agent, state, agent_config, agent_log, ants, caf, display } = setup(dir, &database);
+    let (server, state, display) = (&server, state.as_path(), &display);
 
     // Residents: three ID-card sessions and two CAF sessions.
-    let display = Xvfb::start();
-    sessions(&display, &state, &ants.url("/"), 3);
-    sessions(&display, &state, &caf.url("/"), 2);
+    sessions(display, state, &ants.url("/"), 3);
+    sessions(display, state, &caf.url("/"), 2);
 
     wait_for(60, "the five sessions in the export", || server.total_sessions() == 5);
     assert_eq!(
@@ -286,13 +320,13 @@ fn whole_chain(dir: &Path, database: Database) {
         "{}",
         std::fs::read_to_string(&agent_log).unwrap_or_default()
     );
-    wait_for(30, "the outbox to be emptied", || outbox_len(&state) == 0);
+    wait_for(30, "the outbox to be emptied", || outbox_len(state) == 0);
 
     // A crash of the agent loses nothing and counts nothing twice.
     agent.kill();
-    sessions(&display, &state, &ants.url("/"), 1);
-    assert_eq!(outbox_len(&state), 1, "the record waits in the outbox while the agent is down");
-    let _agent = Agent::start(&state, &agent_config, &agent_log);
+    sessions(display, state, &ants.url("/"), 1);
+    assert_eq!(outbox_len(state), 1, "the record waits in the outbox while the agent is down");
+    let _agent = Agent::start(state, &agent_config, &agent_log);
     wait_for(60, "the sixth session in the export", || server.total_sessions() == 6);
     assert_eq!(server.sessions_per_procedure(), [("ants-identite".to_owned(), 4), ("caf".to_owned(), 2)]);
 
@@ -316,4 +350,82 @@ fn kiosk_sessions_reach_the_grant_report_exactly_once_on_postgresql() {
     if let Some(database) = Database::postgres() {
         whole_chain(dir.path(), database);
     }
+}
+
+/// Writes `count` usage records of the CAF procedure into the outbox, as kiosk sessions would.
+fn fill_outbox(state: &Path, count: usize) {
+    use protocol::{Language, ProcedureId, RecordId, SessionEnd, SessionTally, UsageRecord};
+    let mut connection = rusqlite::Connection::open(state.join("outbox.db")).unwrap();
+    connection.busy_timeout(Duration::from_secs(10)).unwrap();
+    let transaction = connection.transaction().unwrap();
+    let caf: ProcedureId = "caf".parse().unwrap();
+    for _ in 0..count {
+        let mut tally = SessionTally::new(Language::french());
+        tally.open_procedure(&caf);
+        let record = UsageRecord::new(
+            RecordId::generate(),
+            chrono::Local::now().naive_local(),
+            Duration::from_secs(600),
+            tally,
+            SessionEnd::User,
+            Duration::from_millis(12),
+        );
+        transaction
+            .execute(
+                "INSERT INTO usage_record (id, body, written_at) VALUES (?1, ?2, 0)",
+                (record.id.to_string(), serde_json::to_string(&record).unwrap()),
+            )
+            .unwrap();
+    }
+    transaction.commit().unwrap();
+}
+
+/// Waits until an upload of `total` records has started and not finished.
+fn wait_mid_upload(state: &Path, total: i64) {
+    wait_for(60, "the upload to start", || outbox_len(state) < total);
+    assert!(outbox_len(state) > 0, "the upload should still be going on");
+}
+
+#[test]
+fn crashes_and_outages_lose_nothing_and_count_nothing_twice() {
+    const MANY: usize = 20_000;
+    let dir = tempfile::tempdir().unwrap();
+    let database = Database::Sqlite(dir.path().join("fleet.db"));
+    let Chain { server, agent, state, agent_config, agent_log, ants, caf: _caf, display } =
+        setup(dir.path(), &database);
+    let log = || std::fs::read_to_string(&agent_log).unwrap_or_default();
+    sessions(&display, &state, &ants.url("/"), 2);
+    wait_for(60, "the first sessions in the export", || server.total_sessions() == 2);
+
+    // The agent killed (SIGKILL) in the middle of an upload of many records.
+    agent.kill();
+    fill_outbox(&state, MANY);
+    let agent = Agent::start(&state, &agent_config, &agent_log);
+    wait_mid_upload(&state, MANY as i64);
+    agent.kill();
+    let left = outbox_len(&state);
+    let agent = Agent::start(&state, &agent_config, &agent_log);
+    wait_for(120, "the outbox to be emptied after the crash", || outbox_len(&state) == 0);
+    assert_eq!(server.total_sessions(), 2 + MANY as u64, "{left} records were left at the crash\n{}", log());
+
+    // The server stopped for a while: sessions go on, the agent retries, nothing is lost.
+    let port = server.port();
+    server.kill();
+    sessions(&display, &state, &ants.url("/"), 2);
+    wait_for(60, "the agent to notice the server is down", || log().contains("report not sent"));
+    let server = Server::start_on(dir.path(), &database, port);
+    wait_for(120, "the sessions made during the outage", || server.total_sessions() == 4 + MANY as u64);
+
+    // The server restarted (SIGKILL) while a batch is being stored.
+    fill_outbox(&state, MANY);
+    wait_mid_upload(&state, MANY as i64);
+    server.kill();
+    let server = Server::start_on(dir.path(), &database, port);
+    wait_for(120, "the outbox to be emptied after the restart", || outbox_len(&state) == 0);
+    assert_eq!(server.total_sessions(), 4 + 2 * MANY as u64, "{}", log());
+    assert_eq!(
+        server.sessions_per_procedure(),
+        [("ants-identite".to_owned(), 4), ("caf".to_owned(), 2 * MANY as u64)]
+    );
+    drop(agent);
 }
