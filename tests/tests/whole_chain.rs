@@ -429,3 +429,96 @@ fn crashes_and_outages_lose_nothing_and_count_nothing_twice() {
     );
     drop(agent);
 }
+
+/// A small RAM disk mounted for the outbox, unmounted when dropped.
+struct SmallDisk {
+    path: PathBuf,
+}
+
+impl SmallDisk {
+    /// Mounts a `size` tmpfs at `path`; `None` when this user may not mount (not root).
+    fn mount(path: &Path, size: &str) -> Option<Self> {
+        std::fs::create_dir_all(path).unwrap();
+        let output = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs", path.to_str().unwrap()])
+            .output()
+            .ok()?;
+        output.status.success().then(|| Self { path: path.to_owned() })
+    }
+
+    /// Fills the disk with a file until no byte more fits.
+    fn fill(&self) -> PathBuf {
+        use std::io::Write;
+        let filler = self.path.join("filler");
+        let mut file = std::fs::File::create(&filler).unwrap();
+        let block = vec![0u8; 4096];
+        while file.write_all(&block).is_ok() {}
+        let _ = file.sync_all();
+        filler
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.path).status();
+    }
+}
+
+fn kiosk_status(state: &Path) -> serde_json::Value {
+    std::fs::read(state.join("kiosk-status.json"))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_full_disk_for_the_outbox_loses_no_session_once_space_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = Database::Sqlite(dir.path().join("fleet.db"));
+    let Chain { server, agent, state, agent_config, agent_log, ants, caf: _caf, display } =
+        setup(dir.path(), &database);
+    // The outbox moves to a 1 MiB disk of its own (through a link, as a full /var would be).
+    agent.kill();
+    let Some(disk) = SmallDisk::mount(&dir.path().join("outbox-disk"), "1m") else {
+        assert!(std::env::var("FLEET_REQUIRE_MOUNT").is_err(), "FLEET_REQUIRE_MOUNT is set but mount failed");
+        eprintln!("full-disk test skipped: mounting a tmpfs needs root");
+        return;
+    };
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(state.join(format!("outbox.db{suffix}")));
+    }
+    std::os::unix::fs::symlink(disk.path.join("outbox.db"), state.join("outbox.db")).unwrap();
+    let agent = Agent::start(&state, &agent_config, &agent_log);
+    wait_for(30, "the agent to create the outbox", || disk.path.join("outbox.db").exists());
+    agent.kill();
+    let filler = disk.fill();
+
+    // Sessions go on while the outbox cannot be written; the status file says why.
+    let mut bench = Command::new(binary("kiosk"))
+        .args(["bench", "--policy", state.join("policy.toml").to_str().unwrap(), "--url", &ants.url("/")])
+        .args(["--sessions", "3", "--ready-title", "ready", "--idle-s", "20"])
+        .args(["--state-dir", state.to_str().unwrap(), "--config", "/nonexistent/kiosk.toml"])
+        .env("DISPLAY", display.name())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for(60, "the kiosk to report the full disk", || {
+        kiosk_status(&state)["outbox_error"].as_str().is_some_and(|e| e.contains("disk is full"))
+    });
+    assert!(bench.try_wait().unwrap().is_none(), "the kiosk keeps running with a full disk");
+
+    // Space comes back: the kiosk writes the records it kept, the agent sends them once.
+    std::fs::remove_file(filler).unwrap();
+    wait_for(30, "the kiosk to write its waiting records", || kiosk_status(&state)["outbox_error"].is_null());
+    let bench_done = bench.wait().unwrap();
+    let mut out = String::new();
+    std::io::Read::read_to_string(bench.stdout.as_mut().unwrap(), &mut out).unwrap();
+    assert!(bench_done.success(), "{out}");
+    let figures: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!((figures["sessions"].as_u64(), figures["unwritten_records"].as_u64()), (Some(3), Some(0)));
+    let _agent = Agent::start(&state, &agent_config, &agent_log);
+    wait_for(60, "the three sessions in the export", || server.total_sessions() == 3);
+    wait_for(30, "the outbox to be emptied", || outbox_len(&state) == 0);
+    assert_eq!(server.sessions_per_procedure(), [("ants-identite".to_owned(), 3)]);
+}

@@ -61,7 +61,7 @@ impl BenchRun {
         }
     }
 
-    fn report(&self) -> serde_json::Value {
+    fn report(&self, unwritten: usize) -> serde_json::Value {
         let ms = |d: &Duration| d.as_secs_f64() * 1000.0;
         let (kiosk, webkit) = self.rss_kb.unwrap_or_default();
         let mut report = serde_json::json!({
@@ -74,6 +74,7 @@ impl BenchRun {
                 "max": percentile(&self.wipes, 100.0),
             },
             "rss_kb": { "kiosk": kiosk, "webkit": webkit },
+            "unwritten_records": unwritten,
         });
         if let Some(percent) = self.idle_cpu_percent {
             report["idle_cpu_percent"] = serde_json::json!((percent * 100.0).round() / 100.0);
@@ -83,6 +84,19 @@ impl BenchRun {
 }
 
 impl Kiosk {
+    /// Before the bench exits: one last try to write waiting records; returns how many remain
+    /// (lost with the process, and said so).
+    fn finish_records(&mut self) -> usize {
+        self.write_records();
+        if !self.unwritten.is_empty() {
+            eprintln!(
+                "kiosk bench: {} usage record(s) could not be written to the outbox",
+                self.unwritten.len()
+            );
+        }
+        self.unwritten.len()
+    }
+
     pub(super) fn bench_start(&mut self, cold_start: Duration) -> Task<Message> {
         if self.parent.is_none() {
             fail("the kiosk window has no X11 id: cannot show web pages");
@@ -114,7 +128,10 @@ impl Kiosk {
             }
             let used = cpu_time().saturating_sub(cpu_before);
             bench.idle_cpu_percent = Some(100.0 * used.as_secs_f64() / since.elapsed().as_secs_f64());
-            println!("{}", bench.report());
+            let unwritten = self.finish_records();
+            if let Some(bench) = self.bench.as_ref() {
+                println!("{}", bench.report(unwritten));
+            }
             return iced::exit();
         }
         let Some(started) = bench.session_started else { return Task::none() };
@@ -156,7 +173,10 @@ impl Kiosk {
             }
             Task::none()
         } else {
-            println!("{}", bench.report());
+            let unwritten = self.finish_records();
+            if let Some(bench) = self.bench.as_ref() {
+                println!("{}", bench.report(unwritten));
+            }
             iced::exit()
         }
     }

@@ -33,6 +33,10 @@ use crate::volunteer;
 pub const TOP_BAR: f32 = 76.0;
 /// How long a notice (download saved, upload refused…) stays in the top bar.
 const NOTICE_FOR: Duration = Duration::from_secs(8);
+/// How often the status file is rewritten (the agent reads a stale one as "kiosk stopped").
+const STATUS_EVERY: Duration = Duration::from_secs(60);
+/// How often usage records the outbox could not take are tried again.
+const UNWRITTEN_RETRY_EVERY: Duration = Duration::from_secs(3);
 
 /// Everything the kiosk needs to start.
 #[derive(Debug, Clone)]
@@ -152,6 +156,9 @@ pub struct Kiosk {
     state_dir: PathBuf,
     store: SessionStore,
     outbox: Option<Outbox>,
+    /// Records the outbox could not take yet (e.g. a full disk), retried every minute and at
+    /// each session end, oldest first.
+    unwritten: Vec<protocol::UsageRecord>,
     status: KioskStatus,
     window: Option<window::Id>,
     parent: Option<ParentWindow>,
@@ -220,6 +227,7 @@ impl Kiosk {
             last_pointer: None,
             notice: None,
             status_written: Instant::now(),
+            unwritten: Vec::new(),
             bench: options.bench.map(BenchRun::new),
             process_start: options.process_start,
         };
@@ -405,7 +413,9 @@ impl Kiosk {
             self.focused_tile = 0;
             self.write_status();
         }
-        if self.status_written.elapsed() > Duration::from_secs(60) {
+        let retry = if self.unwritten.is_empty() { STATUS_EVERY } else { UNWRITTEN_RETRY_EVERY };
+        if self.status_written.elapsed() > retry {
+            self.write_records();
             self.write_status();
         }
     }
@@ -697,15 +707,8 @@ impl Kiosk {
         };
         let record = session.folder.record(session.tally, end, elapsed);
         let wipe_ms = record.wipe_ms;
-        if let Some(outbox) = self.outbox.as_mut() {
-            match outbox.append(&record) {
-                Ok(_) => self.status.outbox_error = None,
-                Err(error) => {
-                    tracing::error!(%error, "usage record not written");
-                    self.status.outbox_error = Some(error.to_string());
-                }
-            }
-        }
+        self.unwritten.push(record);
+        self.write_records();
         self.status.last_wipe =
             Some(WipeStatus { at: Utc::now(), ok: error.is_none(), duration_ms: wipe_ms, error });
         if let Some(bench) = self.bench.as_mut() {
@@ -722,6 +725,25 @@ impl Kiosk {
         }
         self.write_status();
         tracing::info!(end = end.as_str(), wipe_ms, "session ended and wiped");
+    }
+
+    /// Writes the records waiting in memory to the outbox, oldest first; on failure they stay
+    /// (the kiosk goes on) and the status file says why.
+    fn write_records(&mut self) {
+        let Some(outbox) = self.outbox.as_mut() else { return };
+        while let Some(record) = self.unwritten.first() {
+            match outbox.append(record) {
+                Ok(_) => {
+                    self.unwritten.remove(0);
+                    self.status.outbox_error = None;
+                }
+                Err(error) => {
+                    tracing::error!(%error, waiting = self.unwritten.len(), "usage record not written yet; kept in memory");
+                    self.status.outbox_error = Some(error.to_string());
+                    return;
+                }
+            }
+        }
     }
 
     fn write_status(&mut self) {
