@@ -1,0 +1,28 @@
+//! The systemd units in `deploy/systemd/` are ones systemd accepts: `systemd-analyze verify`
+//! finds nothing wrong but the programs not being installed on this machine.
+
+use std::process::Command;
+
+use end_to_end::workspace;
+
+#[test]
+fn systemd_accepts_the_units() {
+    let Ok(version) = Command::new("systemd-analyze").arg("--version").output() else {
+        eprintln!("skipped: systemd-analyze is not installed");
+        return;
+    };
+    assert!(version.status.success());
+    for unit in ["fleet-server.service", "fleet-agent.service", "kiosk.service"] {
+        let path = workspace().join("deploy/systemd").join(unit);
+        let output =
+            Command::new("systemd-analyze").args(["verify", "--man=no"]).arg(&path).output().unwrap();
+        let text =
+            format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        let problems: Vec<&str> = text
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .filter(|line| !line.contains("is not executable: No such file or directory"))
+            .collect();
+        assert!(problems.is_empty(), "{unit}: {problems:#?}");
+    }
+}
