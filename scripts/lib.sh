@@ -8,6 +8,38 @@ WINDOW_TEST_PACKAGES="xvfb xauth xdotool xclip x11-utils imagemagick fonts-dejav
 # The dashboard's end-to-end test drives Debian's headless Chromium through chromedriver.
 BROWSER_TEST_PACKAGES="chromium chromium-driver"
 
+# A real IPP printer for the tests (CUPS's ippeveprinter), which needs Avahi (DNS-SD) on a D-Bus
+# system bus even on loopback.
+PRINTER_TEST_PACKAGES="cups-ipp-utils avahi-daemon dbus"
+
+# Starts the D-Bus system bus and Avahi if they are not running (as root), for ippeveprinter.
+# Stop what was started here with stop_printer_services.
+start_printer_services() {
+  STARTED_DBUS=false
+  STARTED_AVAHI=false
+  ROOT=()
+  [ "$(id -u)" -eq 0 ] || ROOT=(sudo)
+  if ! pgrep -x dbus-daemon >/dev/null; then
+    "${ROOT[@]}" mkdir -p /run/dbus
+    "${ROOT[@]}" rm -f /run/dbus/pid
+    "${ROOT[@]}" dbus-daemon --system --fork
+    STARTED_DBUS=true
+  fi
+  if ! pgrep -x avahi-daemon >/dev/null; then
+    "${ROOT[@]}" avahi-daemon --daemonize --no-chroot
+    STARTED_AVAHI=true
+  fi
+}
+
+# Stops the services start_printer_services started.
+stop_printer_services() {
+  if [ "${STARTED_AVAHI:-false}" = true ]; then "${ROOT[@]}" avahi-daemon --kill 2>/dev/null || true; fi
+  if [ "${STARTED_DBUS:-false}" = true ] && [ -f /run/dbus/pid ]; then
+    "${ROOT[@]}" kill "$(cat /run/dbus/pid)" 2>/dev/null || true
+    "${ROOT[@]}" rm -f /run/dbus/pid
+  fi
+}
+
 # A throwaway PostgreSQL cluster for the tests of the PostgreSQL backend.
 DATABASE_TEST_PACKAGES="postgresql"
 

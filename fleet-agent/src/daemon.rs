@@ -8,6 +8,7 @@
 //! installed atomically when valid. Killing the agent at any point loses nothing: a record
 //! deleted is a record the server has, and a policy file is either the old one or the new one.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use backon::{BackoffBuilder, ExponentialBuilder};
@@ -20,6 +21,16 @@ use crate::config::AgentConfig;
 use crate::health::HealthProbe;
 use crate::outbox::Outbox;
 use crate::station::{AgentState, Enrolment, StationDir, write_atomically};
+
+/// The kiosk's configuration, where the station printer is named when the agent's is not.
+pub const KIOSK_CONFIG: &str = "/etc/kiosk-station/kiosk.toml";
+
+/// The `printer` of the kiosk's configuration file, if it names one.
+fn kiosk_printer(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let table: toml::Table = text.parse().ok()?;
+    table.get("printer")?.as_str().map(str::to_owned)
+}
 
 /// How often the outbox is looked at for new records.
 pub const OUTBOX_POLL: Duration = Duration::from_secs(2);
@@ -35,6 +46,8 @@ pub struct Daemon {
     probe: HealthProbe,
     state: AgentState,
     hostname: String,
+    /// The printer whose health is reported.
+    printer: Option<String>,
     backoff: Box<dyn Iterator<Item = Duration> + Send>,
     next_health: Instant,
     next_policy: Instant,
@@ -76,7 +89,9 @@ impl Daemon {
         let state = station.state();
         let hostname = sysinfo::System::host_name().unwrap_or_else(|| "station".into());
         let now = Instant::now();
+        let printer = config.printer.clone().or_else(|| kiosk_printer(Path::new(KIOSK_CONFIG)));
         Ok(Self {
+            printer,
             batch_size: config.batch_size,
             config,
             station,
@@ -151,7 +166,7 @@ impl Daemon {
             return Step::Idle;
         }
         let health = health_due.then(|| {
-            let printer = None;
+            let printer = self.printer.as_deref().map(crate::printer::printer_health);
             self.probe.report(&self.hostname, printer, self.policy_status(), chrono::Utc::now())
         });
         let count = records.len();

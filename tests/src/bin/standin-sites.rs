@@ -39,7 +39,8 @@ fn pdf() -> Vec<u8> {
         out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
     }
     out.extend_from_slice(
-        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1)
+            .as_bytes(),
     );
     out
 }
@@ -74,7 +75,9 @@ fn answer(path: &str, title: &str, who: &str) -> (u16, &'static str, Vec<u8>, Op
         "/attestation.pdf" => {
             (200, "application/pdf", pdf(), Some("attachment; filename=\"attestation.pdf\""))
         }
-        _ => (404, "text/html; charset=utf-8", page(title, who, "<p>Page introuvable.</p>").into_bytes(), None),
+        _ => {
+            (404, "text/html; charset=utf-8", page(title, who, "<p>Page introuvable.</p>").into_bytes(), None)
+        }
     }
 }
 
