@@ -94,7 +94,12 @@ fn cookies_and_storage_of_one_session_are_gone_in_the_next() {
 
     assert_eq!(figures["sessions"], 3);
     let keys: Vec<&String> = figures.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["sessions", "cold_start_ms", "ready_ms", "wipe_ms", "rss_kb"], "{figures}");
+    assert_eq!(
+        keys,
+        ["sessions", "cold_start_ms", "ready_ms", "wipe_ms", "rss_kb", "unwritten_records"],
+        "{figures}"
+    );
+    assert_eq!(figures["unwritten_records"], 0, "every session's record reached the outbox");
     for (group, fields) in [
         ("ready_ms", &["p50", "p95"][..]),
         ("wipe_ms", &["p50", "p95", "max"]),
