@@ -168,8 +168,10 @@ fn a_record_the_server_refuses_is_set_aside_and_the_others_go() {
     daemon.tick();
     assert_eq!(outbox_len(dir.path()), 0, "the two good records went; the bad one was set aside");
     let connection = rusqlite::Connection::open(dir.path().join("outbox.db")).unwrap();
-    let reason: String =
-        connection.query_row("SELECT reason FROM rejected_record", [], |row| row.get(0)).unwrap();
+    let (id, reason): (String, String) = connection
+        .query_row("SELECT id, reason FROM rejected_record", [], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap();
+    assert_eq!(id, rejected_id, "the record the server refused, and only it");
     assert!(reason.contains("].hour") && reason.contains("bad hour"), "{reason}");
 }
 
