@@ -125,10 +125,13 @@ fn url_ok(server: &str) -> anyhow::Result<String> {
 }
 
 fn main() -> ExitCode {
+    // A plain level (error, warn, info, debug, trace) keeps the daemon small: no filter language.
+    let level = std::env::var("FLEET_AGENT_LOG")
+        .ok()
+        .and_then(|level| level.parse::<tracing_subscriber::filter::LevelFilter>().ok())
+        .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("FLEET_AGENT_LOG").unwrap_or_else(|_| "info".into()),
-        )
+        .with_max_level(level)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
