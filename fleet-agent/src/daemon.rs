@@ -166,7 +166,7 @@ impl Daemon {
             return Step::Idle;
         }
         let health = health_due.then(|| {
-            let printer = self.printer.as_deref().map(crate::printer::printer_health);
+            let printer = self.printer.as_deref().map(printing::printer_health);
             self.probe.report(&self.hostname, printer, self.policy_status(), chrono::Utc::now())
         });
         let count = records.len();

@@ -2,7 +2,7 @@
 //! server, and installs the station policy it publishes.
 //!
 //! [`station`] is the station directory shared with the kiosk, [`outbox`] the kiosk's usage
-//! outbox, [`client`] the station API, [`health`] the health report, [`printer`] the printer's state, [`daemon`] the loop,
+//! outbox, [`client`] the station API, [`health`] the health report, [`daemon`] the loop,
 //! [`config`] the configuration file.
 
 #![forbid(unsafe_code)]
@@ -12,5 +12,4 @@ pub mod config;
 pub mod daemon;
 pub mod health;
 pub mod outbox;
-pub mod printer;
 pub mod station;

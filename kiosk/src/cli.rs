@@ -29,6 +29,31 @@ pub enum Command {
     /// Volunteer PIN tools.
     #[command(subcommand)]
     Volunteer(VolunteerCommand),
+    /// The station printer, for IT staff: its state, or a test print.
+    #[command(subcommand)]
+    Printer(PrinterCommand),
+}
+
+/// `kiosk printer …`.
+#[derive(Debug, Subcommand)]
+pub enum PrinterCommand {
+    /// Print the printer's state, reasons and supply levels as JSON.
+    Status {
+        /// The printer, e.g. ipp://localhost:631/printers/accueil
+        #[arg(long)]
+        printer: String,
+    },
+    /// Send a PDF the way the kiosk does, wait for the job to finish and print the pages counted.
+    Print {
+        /// The printer, e.g. ipp://localhost:631/printers/accueil
+        #[arg(long)]
+        printer: String,
+        /// Give up (and cancel the job) after this many seconds.
+        #[arg(long, default_value_t = 300)]
+        timeout_s: u64,
+        /// The PDF file.
+        file: PathBuf,
+    },
 }
 
 /// `kiosk run`.

@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod outcome;
 pub mod policy_cmd;
 pub mod policy_keeper;
+pub mod printer_cmd;
 pub mod session_store;
 pub mod status;
 pub mod volunteer;

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::Run(args) => kiosk::launch::run(args, process_start),
         Command::Bench(args) => kiosk::launch::bench(args, process_start),
         Command::Volunteer(VolunteerCommand::HashPin) => hash_pin(),
+        Command::Printer(command) => kiosk::printer_cmd::run(&command).emit(),
     }
 }
 

@@ -2,15 +2,15 @@
 //! `printer-state`, `printer-state-reasons`, and supply levels from `marker-names`/`marker-levels`
 //! or, when the printer reports them only there, `printer-supply`.
 
-use std::io::Cursor;
 use std::time::Duration;
 
 use ipp::attribute::IppAttributes;
 use ipp::model::DelimiterTag;
 use ipp::operation::{GetPrinterAttributes, IppOperation};
-use ipp::parser::IppParser;
 use ipp::value::IppValue;
 use protocol::health::{PrinterHealth, PrinterState, Supply};
+
+use crate::transport::{IppError, send};
 
 const ATTRIBUTES: [&str; 8] = [
     "printer-state",
@@ -25,68 +25,37 @@ const ATTRIBUTES: [&str; 8] = [
 
 /// The printer at `uri` (`ipp://host[:port]/path`), or why it cannot be reached.
 pub fn printer_health(uri: &str) -> PrinterHealth {
-    match query(uri) {
+    match attributes(uri) {
         Ok(attributes) => from_attributes(&attributes),
         Err(error) => PrinterHealth {
             state: PrinterState::Unreachable,
             reasons: Vec::new(),
             supplies: Vec::new(),
-            error: Some(error),
+            error: Some(error.to_string()),
         },
     }
 }
 
-/// The HTTP address IPP is carried on: `ipp://h/p` → `http://h:631/p`.
-fn http_url(uri: &str) -> Result<String, String> {
-    let (scheme, rest) = uri.split_once("://").ok_or_else(|| format!("{uri}: not a printer URI"))?;
-    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
-    let with_port = |default: u16| {
-        if authority.contains(':') && !authority.ends_with(']') {
-            authority.to_owned()
-        } else {
-            format!("{authority}:{default}")
-        }
-    };
-    match scheme {
-        "ipp" => Ok(format!("http://{}/{path}", with_port(631))),
-        "http" => Ok(format!("http://{}/{path}", with_port(80))),
-        "ipps" | "https" => Err(format!("{uri}: IPP over TLS is not supported by the agent; use ipp://")),
-        _ => Err(format!("{uri}: expected an ipp:// printer URI")),
-    }
-}
-
-fn query(uri: &str) -> Result<IppAttributes, String> {
-    let url = http_url(uri)?;
-    let parsed = uri.parse().map_err(|e| format!("{uri}: {e}"))?;
+fn attributes(uri: &str) -> Result<IppAttributes, IppError> {
+    let parsed = uri.parse().map_err(|e| IppError::new(uri, format!("{e}")))?;
     let request = GetPrinterAttributes::with_attributes(parsed, ATTRIBUTES)
-        .map_err(|e| format!("{uri}: {e}"))?
+        .map_err(|e| IppError::new(uri, e.to_string()))?
         .into_ipp_request();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(5)))
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut response = agent
-        .post(&url)
-        .header("content-type", "application/ipp")
-        .send(&request.to_bytes()[..])
-        .map_err(|e| format!("{uri}: {e}"))?;
-    if response.status() != 200 {
-        return Err(format!("{uri}: HTTP {}", response.status()));
-    }
-    let body = response.body_mut().read_to_vec().map_err(|e| format!("{uri}: {e}"))?;
-    let parsed =
-        IppParser::new(Cursor::new(body)).parse().map_err(|e| format!("{uri}: bad IPP answer: {e}"))?;
-    let status = parsed.header().status_code();
-    if !status.is_success() {
-        return Err(format!("{uri}: the printer answered {status:?}"));
-    }
-    Ok(parsed.attributes().clone())
+    Ok(send(uri, request, Duration::from_secs(5))?.attributes().clone())
 }
 
 fn values<'a>(attributes: &'a IppAttributes, name: &str) -> Vec<&'a IppValue> {
+    values_in(attributes, DelimiterTag::PrinterAttributes, name)
+}
+
+/// The values of attribute `name` in the groups `tag` (arrays flattened).
+pub(crate) fn values_in<'a>(
+    attributes: &'a IppAttributes,
+    tag: DelimiterTag,
+    name: &str,
+) -> Vec<&'a IppValue> {
     attributes
-        .groups_of(DelimiterTag::PrinterAttributes)
+        .groups_of(tag)
         .filter_map(|group| group.attributes().iter().find(|a| a.name().as_str() == name))
         .flat_map(|attribute| match attribute.value() {
             IppValue::Array(items) => items.iter().collect::<Vec<_>>(),
@@ -95,7 +64,7 @@ fn values<'a>(attributes: &'a IppAttributes, name: &str) -> Vec<&'a IppValue> {
         .collect()
 }
 
-fn text(value: &IppValue) -> String {
+pub(crate) fn text(value: &IppValue) -> String {
     match value {
         IppValue::OctetString(bytes) => String::from_utf8_lossy(bytes).into_owned(),
         other => other.to_string(),
@@ -162,14 +131,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn printer_uris_map_to_http() {
-        assert_eq!(http_url("ipp://localhost:8631/ipp/print").unwrap(), "http://localhost:8631/ipp/print");
-        assert_eq!(http_url("ipp://printer.local/ipp/print").unwrap(), "http://printer.local:631/ipp/print");
-        assert!(http_url("ipps://printer/ipp").unwrap_err().contains("TLS"));
-        assert!(http_url("usb://x").is_err());
-    }
-
-    #[test]
     fn printer_supply_values_are_read() {
         let s = supply(
             "type=toner;maxcapacity=200;level=50;class=supplyThatIsConsumed;colorantname=black;",
@@ -178,13 +139,5 @@ mod tests {
         assert_eq!((s.name.as_str(), s.kind.as_deref(), s.level_percent), ("black", Some("toner"), Some(25)));
         let unknown = supply("type=toner;level=-2;", Some(&"Noir".to_owned()));
         assert_eq!((unknown.name.as_str(), unknown.level_percent), ("Noir", None));
-    }
-
-    #[test]
-    fn an_unreachable_printer_says_why() {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let health = printer_health(&format!("ipp://127.0.0.1:{port}/ipp/print"));
-        assert_eq!(health.state, PrinterState::Unreachable);
-        assert!(health.error.unwrap().contains("127.0.0.1"));
     }
 }

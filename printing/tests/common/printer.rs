@@ -1,0 +1,129 @@
+//! A real IPP Everywhere printer for tests: CUPS's `ippeveprinter` on loopback, keeping the
+//! documents it receives; and small PDFs to send it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running `ippeveprinter`.
+pub struct TestPrinter {
+    child: Child,
+    /// Its URI.
+    pub uri: String,
+    spool: tempfile::TempDir,
+}
+
+impl TestPrinter {
+    /// Starts a printer; `script` (shell text) runs for each job and may report on stderr
+    /// (`ATTR: job-impressions-completed=N`, `STATE: +media-empty`). `None` when ippeveprinter
+    /// is not installed and `FLEET_REQUIRE_PRINTER` is unset.
+    pub fn start(script: Option<&str>) -> Option<Self> {
+        if Command::new("ippeveprinter").arg("--version").output().is_err() {
+            assert!(
+                std::env::var("FLEET_REQUIRE_PRINTER").is_err(),
+                "FLEET_REQUIRE_PRINTER is set but ippeveprinter is missing (Debian package cups-ipp-utils)"
+            );
+            eprintln!("skipped: ippeveprinter is not installed (./scripts/test installs it)");
+            return None;
+        }
+        let spool = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut command = Command::new("ippeveprinter");
+        command.args([
+            "-n",
+            "localhost",
+            "-p",
+            &port.to_string(),
+            "-r",
+            "off",
+            "-f",
+            "application/pdf",
+            "-k",
+        ]);
+        command.arg("-d").arg(spool.path().join("jobs"));
+        std::fs::create_dir_all(spool.path().join("jobs")).unwrap();
+        if let Some(script) = script {
+            let path = spool.path().join("print.sh");
+            std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+            command.arg("-c").arg(&path);
+        }
+        let child = command
+            .arg("Imprimante de l'accueil")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let printer = Self { child, uri: format!("ipp://localhost:{port}/ipp/print"), spool };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "ippeveprinter did not start (is Avahi running? ./scripts/test starts it)"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(printer)
+    }
+
+    /// The documents it kept.
+    pub fn documents(&self) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        let mut dirs = vec![self.spool.path().join("jobs")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "pdf") {
+                    found.push(path);
+                }
+            }
+        }
+        found
+    }
+
+    /// Where the documents land.
+    pub fn spool(&self) -> &Path {
+        self.spool.path()
+    }
+}
+
+impl Drop for TestPrinter {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A PDF of `pages` pages, each saying its number.
+pub fn pdf(pages: usize) -> Vec<u8> {
+    let mut objects = vec!["<< /Type /Catalog /Pages 2 0 R >>".to_owned()];
+    let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", 4 + 2 * i)).collect();
+    objects.push(format!("<< /Type /Pages /Kids [{}] /Count {pages} >>", kids.join(" ")));
+    objects.push("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned());
+    for i in 0..pages {
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {} 0 R /Resources << /Font << /F1 3 0 R >> >> >>",
+            5 + 2 * i
+        ));
+        let content = format!("BT /F1 24 Tf 72 720 Td (Page {}) Tj ET", i + 1);
+        objects.push(format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()));
+    }
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for offset in offsets {
+        out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1)
+            .as_bytes(),
+    );
+    out
+}
