@@ -17,34 +17,6 @@ const SITES: [(&str, &str, &str, &str); 3] = [
     ("ville", "127.0.0.4:8003", "Portail citoyen de la ville", "la mairie"),
 ];
 
-/// A one-page PDF ("Attestation de démonstration").
-fn pdf() -> Vec<u8> {
-    let content = "BT /F1 24 Tf 72 720 Td (Attestation de demonstration) Tj ET";
-    let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_owned(),
-        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
-    ];
-    let mut out = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, object) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
-    for offset in offsets {
-        out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1)
-            .as_bytes(),
-    );
-    out
-}
-
 fn page(title: &str, who: &str, body: &str) -> String {
     format!(
         r#"<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>ready</title>
@@ -72,9 +44,12 @@ fn answer(path: &str, title: &str, who: &str) -> (u16, &'static str, Vec<u8>, Op
 <p><button type="button">Continuer</button></p></form><p><a href="/">Retour</a></p>"#;
             (200, "text/html; charset=utf-8", page(title, who, body).into_bytes(), None)
         }
-        "/attestation.pdf" => {
-            (200, "application/pdf", pdf(), Some("attachment; filename=\"attestation.pdf\""))
-        }
+        "/attestation.pdf" => (
+            200,
+            "application/pdf",
+            end_to_end::pdf(&["Attestation de demonstration"]),
+            Some("attachment; filename=\"attestation.pdf\""),
+        ),
         _ => {
             (404, "text/html; charset=utf-8", page(title, who, "<p>Page introuvable.</p>").into_bytes(), None)
         }
