@@ -48,7 +48,7 @@ pub enum PrinterCommand {
         /// The printer, e.g. ipp://localhost:631/printers/accueil
         #[arg(long)]
         printer: String,
-        /// Give up (and cancel the job) after this many seconds.
+        /// Cancel the job when it makes no progress for this many seconds.
         #[arg(long, default_value_t = 300)]
         timeout_s: u64,
         /// The PDF file.

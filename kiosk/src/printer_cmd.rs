@@ -2,13 +2,13 @@
 //! same code the kiosk uses.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use printing::{Outcome as PrintOutcome, PrintRequest, Progress};
 
 use crate::cli::PrinterCommand;
 use crate::outcome::Outcome;
-
-/// How often a job's progress is asked for.
-const POLL: Duration = Duration::from_millis(250);
 
 /// Runs a `kiosk printer` command.
 pub fn run(command: &PrinterCommand) -> Outcome {
@@ -33,38 +33,34 @@ fn print(printer: &str, file: &Path, timeout: Duration) -> Outcome {
         Ok(pdf) => pdf,
         Err(error) => return fail(format!("{}: {error}", file.display())),
     };
-    if !pdf.starts_with(b"%PDF-") {
-        return fail(format!("{}: not a PDF file", file.display()));
-    }
-    let title = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let id = match printing::print_pdf(printer, pdf, &title) {
-        Ok(id) => id,
-        Err(error) => return fail(format!("the printer did not take the job: {error}")),
+    let pages = match printing::pdf::page_count(&pdf) {
+        Ok(pages) => pages,
+        Err(error) => return fail(format!("{}: {error}", file.display())),
     };
-    let started = Instant::now();
-    loop {
-        match printing::job(printer, id) {
-            Ok(job) if job.state.is_final() => {
-                let pages = job.pages_done.map_or_else(|| "unknown".to_owned(), |p| p.to_string());
-                let line = format!(
-                    "job {id}: {:?}; pages printed: {pages}; reasons: {}\n",
-                    job.state,
-                    job.reasons.join(", ")
-                );
-                let code = u8::from(job.state != printing::JobState::Completed);
-                return Outcome::new(code, line, String::new());
-            }
-            Ok(_) => {}
-            Err(error) => return fail(format!("cannot follow job {id}: {error}")),
+    let title = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let request = PrintRequest { printer: printer.to_owned(), pdf, pages, title, stuck_after: timeout };
+    let mut lines = format!("{}: {pages} page(s)\n", file.display());
+    let outcome = printing::print_and_follow(&request, &AtomicBool::new(false), |progress| {
+        if let Progress::Printing { pages_done, problems } = progress {
+            let done = pages_done.map_or_else(|| "?".to_owned(), |p| p.to_string());
+            let problems: Vec<&str> = problems.iter().map(|p| p.as_str()).collect();
+            lines.push_str(&format!("printing: {done}/{pages} pages; problems: [{}]\n", problems.join(", ")));
         }
-        if started.elapsed() > timeout {
-            let cancelled = printing::cancel(printer, id)
-                .map_or_else(|e| format!(" (cancel failed: {e})"), |()| String::new());
-            return fail(format!(
-                "job {id} not finished after {} s: cancelled{cancelled}",
-                timeout.as_secs()
-            ));
+    });
+    let code = u8::from(!matches!(outcome, PrintOutcome::Printed { .. }));
+    let summary = match &outcome {
+        PrintOutcome::Printed { pages } => format!("Completed; pages printed: {pages}"),
+        PrintOutcome::Stuck { pages, problems } => format!(
+            "no progress for {} s: cancelled; pages printed: {pages}; problems: {problems:?}",
+            timeout.as_secs()
+        ),
+        PrintOutcome::Cancelled { pages } => format!("Cancelled; pages printed: {pages}"),
+        PrintOutcome::Aborted { pages, problems } => {
+            format!("Aborted by the printer; pages printed: {pages}; problems: {problems:?}")
         }
-        std::thread::sleep(POLL);
-    }
+        PrintOutcome::Failed(error) => {
+            return fail(format!("{lines}the printer did not take the job: {error}"));
+        }
+    };
+    Outcome::new(code, format!("{lines}{summary}\n"), String::new())
 }

@@ -1,14 +1,20 @@
 //! The station printer over IPP (`ipp://host[:port]/path`, carried on HTTP): its state, reasons
-//! and supply levels for health reports and messages ([`status`]), and print jobs with their
-//! progress and cancelling ([`job`]). Blocking calls with timeouts; IPP encoding by the `ipp`
-//! crate, HTTP by `ureq`.
+//! and supply levels for health reports and messages ([`status`]), print jobs ([`job`]) and a
+//! whole print run with its progress, stuck-job timeout and cancelling ([`follow`]), a document's
+//! page count before it is sent ([`pdf`]), and the printer's problems in terms a resident can act
+//! on ([`problem`]). Blocking calls with timeouts; IPP encoding by the `ipp` crate, HTTP by `ureq`.
 
 #![forbid(unsafe_code)]
 
+pub mod follow;
 pub mod job;
+pub mod pdf;
+pub mod problem;
 pub mod status;
 mod transport;
 
+pub use follow::{Outcome, PrintRequest, Progress, print_and_follow};
 pub use job::{Job, JobState, cancel, job, print_pdf};
+pub use problem::{Problem, problems};
 pub use status::printer_health;
 pub use transport::IppError;

@@ -4,10 +4,11 @@
 #[allow(dead_code)]
 mod common;
 
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use common::printer::{TestPrinter, pdf};
-use printing::{JobState, printer_health};
+use printing::{JobState, Outcome, Problem, Progress, printer_health};
 use protocol::health::PrinterState;
 
 fn wait_job(uri: &str, id: i32) -> printing::Job {
@@ -61,4 +62,64 @@ fn an_unreachable_printer_says_why() {
     let health = printer_health(&format!("ipp://127.0.0.1:{port}/ipp/print"));
     assert_eq!(health.state, PrinterState::Unreachable);
     assert!(health.error.unwrap().contains("127.0.0.1"));
+}
+
+fn request(printer: &TestPrinter, pages: usize, stuck_after: Duration) -> printing::PrintRequest {
+    printing::PrintRequest {
+        printer: printer.uri.clone(),
+        pdf: pdf(pages),
+        pages: u32::try_from(pages).unwrap(),
+        title: "attestation.pdf".into(),
+        stuck_after,
+    }
+}
+
+#[test]
+fn a_print_run_reports_its_progress_and_counts_the_pages_of_the_document() {
+    // This script does not say how many pages it printed: the document's count is taken.
+    let Some(printer) = TestPrinter::start(Some("cat > /dev/null")) else { return };
+    let request = request(&printer, 3, Duration::from_secs(60));
+    assert_eq!(printing::pdf::page_count(&request.pdf), Ok(3));
+    let mut steps = Vec::new();
+    let outcome = printing::print_and_follow(&request, &AtomicBool::new(false), |p| steps.push(p));
+    assert_eq!(outcome, Outcome::Printed { pages: 3 });
+    assert_eq!(steps.first(), Some(&Progress::Sending));
+    assert_eq!(steps.last(), Some(&Progress::Finished(Outcome::Printed { pages: 3 })));
+    assert_eq!(printer.documents().len(), 1);
+}
+
+#[test]
+fn a_job_stuck_on_an_empty_tray_is_cancelled_with_the_problem_named() {
+    let script = "echo 'STATE: +media-empty' >&2; sleep 60";
+    let Some(printer) = TestPrinter::start(Some(script)) else { return };
+    let mut steps = Vec::new();
+    let outcome = printing::print_and_follow(
+        &request(&printer, 1, Duration::from_secs(3)),
+        &AtomicBool::new(false),
+        |p| steps.push(p),
+    );
+    assert!(
+        matches!(&outcome, Outcome::Stuck { pages: 0, problems } if problems.contains(&Problem::NoPaper)),
+        "{outcome:?}"
+    );
+    assert!(
+        steps.iter().any(
+            |s| matches!(s, Progress::Printing { problems, .. } if problems.contains(&Problem::NoPaper))
+        ),
+        "the resident is told while waiting: {steps:?}"
+    );
+}
+
+#[test]
+fn a_job_is_cancelled_when_its_session_ends() {
+    let Some(printer) = TestPrinter::start(Some("sleep 60; cat > /dev/null")) else { return };
+    let stop = AtomicBool::new(false);
+    let started = Instant::now();
+    let outcome = printing::print_and_follow(&request(&printer, 1, Duration::from_secs(600)), &stop, |p| {
+        if matches!(p, Progress::Printing { .. }) {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    assert_eq!(outcome, Outcome::Cancelled { pages: 0 });
+    assert!(started.elapsed() < Duration::from_secs(30), "cancelled at once, not after the job");
 }
