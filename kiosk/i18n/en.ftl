@@ -36,3 +36,34 @@ pin-wrong = Wrong code. Nothing has changed.
 pin-off = Volunteer help is not set up on this computer.
 wiping = Erasing…
 not-ready = This computer is not ready yet. Please tell the front desk.
+bar-print = Print
+bar-printing = Printing…
+print-title = Printing
+print-close = Back to my procedure
+print-preparing = Preparing the document…
+print-sending = Sending to the printer…
+print-printing = Printing…
+print-page-of = Printing page { $done } of { $pages }…
+print-done = { $pages ->
+    [one] Printed (1 page). Take your document from the printer.
+   *[other] Printed ({ $pages } pages). Take your document from the printer.
+}
+print-too-many = This document has { $pages } pages: more than this station can print.
+print-left = { $left ->
+    [0] You cannot print any more in this session. Ask at the desk if you need more.
+    [one] You can still print 1 page in this session. Ask at the desk if you need more.
+   *[other] You can still print { $left } pages in this session. Ask at the desk if you need more.
+}
+print-cannot = This document cannot be printed here. Ask at the desk for help.
+print-stuck = The printing stopped moving: it was cancelled. Ask at the desk for help.
+print-cancelled = The printing was cancelled.
+print-aborted = The printer could not print the document. Ask at the desk for help.
+print-failed = The printer does not answer. Ask at the desk for help.
+problem-no-paper = The printer is out of paper. Ask at the desk to add some: printing will go on by itself.
+problem-paper-jam = Paper is stuck in the printer. Do not open the printer yourself: tell the desk.
+problem-toner-empty = The printer is out of ink. Tell the desk.
+problem-toner-low = The ink is almost out: the print may be faint.
+problem-offline = The printer is off or unplugged. Tell the desk.
+problem-door-open = A door of the printer is open. Close it gently, or tell the desk.
+problem-other = The printer has a problem. Tell the desk.
+print-waiting = The printing is waiting.

@@ -36,3 +36,34 @@ pin-wrong = Code incorrect. Rien n'a changé.
 pin-off = L'accompagnement n'est pas configuré sur ce poste.
 wiping = Effacement en cours…
 not-ready = Ce poste n'est pas encore prêt. Merci de prévenir l'accueil.
+bar-print = Imprimer
+bar-printing = Impression…
+print-title = Impression
+print-close = Revenir à ma démarche
+print-preparing = Préparation du document…
+print-sending = Envoi à l'imprimante…
+print-printing = Impression en cours…
+print-page-of = Impression de la page { $done } sur { $pages }…
+print-done = { $pages ->
+    [one] C'est imprimé (1 page). Prenez votre document à l'imprimante.
+   *[other] C'est imprimé ({ $pages } pages). Prenez votre document à l'imprimante.
+}
+print-too-many = Ce document a { $pages } pages : c'est plus que ce que ce poste peut imprimer.
+print-left = { $left ->
+    [0] Vous ne pouvez plus imprimer pendant cette session. Demandez à l'accueil si vous avez besoin de plus.
+    [one] Vous pouvez encore imprimer 1 page pendant cette session. Demandez à l'accueil si vous avez besoin de plus.
+   *[other] Vous pouvez encore imprimer { $left } pages pendant cette session. Demandez à l'accueil si vous avez besoin de plus.
+}
+print-cannot = Ce document ne peut pas être imprimé ici. Demandez de l'aide à l'accueil.
+print-stuck = L'impression n'avançait plus : elle a été annulée. Demandez de l'aide à l'accueil.
+print-cancelled = L'impression a été annulée.
+print-aborted = L'imprimante n'a pas pu imprimer le document. Demandez de l'aide à l'accueil.
+print-failed = L'imprimante ne répond pas. Demandez de l'aide à l'accueil.
+problem-no-paper = Il n'y a plus de papier. Demandez à l'accueil d'en remettre : l'impression reprendra toute seule.
+problem-paper-jam = Du papier est coincé dans l'imprimante. N'ouvrez pas l'imprimante vous-même : prévenez l'accueil.
+problem-toner-empty = L'imprimante n'a plus d'encre. Prévenez l'accueil.
+problem-toner-low = L'encre est presque finie : l'impression peut être pâle.
+problem-offline = L'imprimante est éteinte ou débranchée. Prévenez l'accueil.
+problem-door-open = Une porte de l'imprimante est ouverte. Refermez-la doucement, ou prévenez l'accueil.
+problem-other = L'imprimante a un problème. Prévenez l'accueil.
+print-waiting = L'impression est en attente.

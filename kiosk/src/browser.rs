@@ -17,8 +17,8 @@ use raw_window_handle::{HandleError, HasWindowHandle, RawWindowHandle, WindowHan
 use url::Url;
 use webkit2gtk::{
     FileChooserRequestExt, NavigationPolicyDecision, NavigationPolicyDecisionExt, PolicyDecisionExt,
-    PolicyDecisionType, ResponsePolicyDecision, ResponsePolicyDecisionExt, SettingsExt, URIRequestExt,
-    URIResponseExt, WebViewExt,
+    PolicyDecisionType, PrintOperationExt, ResponsePolicyDecision, ResponsePolicyDecisionExt, SettingsExt,
+    URIRequestExt, URIResponseExt, WebViewExt,
 };
 use wry::dpi::{LogicalPosition, LogicalSize};
 use wry::{NewWindowResponse, Rect, WebViewBuilder, WebViewExtUnix};
@@ -44,6 +44,10 @@ pub enum WebEvent {
     DownloadRefused,
     /// The page asked for a file to upload; refused for now.
     UploadRefused,
+    /// The page was printed to this PDF file, ready to send to the printer.
+    PrintedToPdf(PathBuf),
+    /// The page could not be printed to PDF.
+    PrintToPdfFailed(String),
 }
 
 /// The parent X11 window, by id, for `build_as_child`.
@@ -104,6 +108,8 @@ pub struct BrowserSetup<'a> {
 pub struct Browser {
     webview: wry::WebView,
     events: Rc<RefCell<VecDeque<WebEvent>>>,
+    /// The page being printed to PDF, kept alive until WebKit is done with it.
+    print: RefCell<Option<webkit2gtk::PrintOperation>>,
 }
 
 impl Browser {
@@ -154,7 +160,7 @@ impl Browser {
             .with_download_started_handler(download_started)
             .with_download_completed_handler(download_completed)
             .build_as_child(&setup.parent)?;
-        let browser = Self { webview, events };
+        let browser = Self { webview, events, print: RefCell::default() };
         browser.lock_down(setup.matcher, setup.download_types, setup.last_input);
         browser.load(setup.start.as_str());
         Ok(browser)
@@ -279,6 +285,45 @@ impl Browser {
         if let Err(error) = self.webview.load_url(url) {
             tracing::warn!(%error, "could not load a page");
         }
+    }
+
+    /// Prints the page to a PDF file (A4), without any dialog; [`WebEvent::PrintedToPdf`] or
+    /// [`WebEvent::PrintToPdfFailed`] follows.
+    pub fn print_to_pdf(&self, destination: &Path) {
+        let settings = gtk::PrintSettings::new();
+        // GTK's file printer goes by its translated name.
+        settings.set_printer(&gtk::glib::dgettext(Some("gtk30"), "Print to File"));
+        let uri = match Url::from_file_path(destination) {
+            Ok(uri) => uri,
+            Err(()) => {
+                let error = format!("{} is not an absolute path", destination.display());
+                self.events.borrow_mut().push_back(WebEvent::PrintToPdfFailed(error));
+                return;
+            }
+        };
+        settings.set("output-uri", Some(uri.as_str()));
+        settings.set("output-file-format", Some("pdf"));
+        let a4 = gtk::PaperSize::new(Some(gtk::PAPER_NAME_A4));
+        settings.set_paper_size(&a4);
+        let page_setup = gtk::PageSetup::new();
+        page_setup.set_paper_size_and_default_margins(&a4);
+        let operation = webkit2gtk::PrintOperation::new(&self.webview.webview());
+        operation.set_print_settings(&settings);
+        operation.set_page_setup(&page_setup);
+        let (events, file) = (self.events.clone(), destination.to_owned());
+        operation.connect_finished(move |_| {
+            // `failed` comes before `finished` when it fails.
+            let mut events = events.borrow_mut();
+            if !matches!(events.back(), Some(WebEvent::PrintToPdfFailed(_))) {
+                events.push_back(WebEvent::PrintedToPdf(file.clone()));
+            }
+        });
+        let events = self.events.clone();
+        operation.connect_failed(move |_, error| {
+            events.borrow_mut().push_back(WebEvent::PrintToPdfFailed(error.to_string()));
+        });
+        operation.print();
+        *self.print.borrow_mut() = Some(operation);
     }
 
     /// Goes back one page, if there is one.

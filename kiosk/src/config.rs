@@ -26,6 +26,9 @@ pub struct KioskConfig {
     pub policy: Option<PathBuf>,
     /// IPP URI of the station's printer (`ipp://…` or `ipps://…`); printing is off when unset.
     pub printer: Option<String>,
+    /// A print job that makes no progress for this many seconds is cancelled (the resident is
+    /// told why).
+    pub print_timeout_s: u32,
     /// SANE device name of the scanner; the first device found when unset.
     pub scanner: Option<String>,
     /// PHC string (argon2id) of the volunteer PIN; volunteer mode is off when unset.
@@ -38,6 +41,7 @@ impl Default for KioskConfig {
             state_dir: PathBuf::from(DEFAULT_STATE_DIR),
             policy: None,
             printer: None,
+            print_timeout_s: 300,
             scanner: None,
             volunteer_pin_hash: None,
         }
@@ -105,6 +109,10 @@ fn validate(config: &KioskConfig, doc: &Document<'_>) -> Vec<Problem> {
             KeyPath::root().key("volunteer_pin_hash"),
             "is not an argon2id hash: expected a string starting with \"$argon2id$\" (never the PIN itself)",
         ));
+    }
+    if !(1..=3600).contains(&config.print_timeout_s) {
+        problems
+            .push(doc.problem(KeyPath::root().key("print_timeout_s"), "must be between 1 and 3600 seconds"));
     }
     if !config.state_dir.is_absolute() {
         problems.push(doc.problem(KeyPath::root().key("state_dir"), "must be an absolute path"));

@@ -65,6 +65,11 @@ impl Texts {
         self.format(language, id, Some(&args))
     }
 
+    /// The text `id` with several arguments.
+    pub fn get_args(&self, language: &Language, id: &str, args: &FluentArgs<'_>) -> String {
+        self.format(language, id, Some(args))
+    }
+
     fn format(&self, language: &Language, id: &str, args: Option<&FluentArgs<'_>>) -> String {
         let french = Language::french();
         for wanted in [language, &french] {

@@ -145,9 +145,20 @@ impl SessionFolder {
         &self.path
     }
 
-    /// Where this session's downloads and scans go.
+    /// Where this session's downloads go.
     pub fn downloads_dir(&self) -> PathBuf {
         self.path.join("downloads")
+    }
+
+    /// Where the pages printed from the browser are written before they are sent (created on
+    /// demand; not shown among the resident's documents).
+    pub fn print_dir(&self) -> PathBuf {
+        self.path.join("print")
+    }
+
+    /// Where scans land.
+    pub fn scans_dir(&self) -> PathBuf {
+        self.path.join("scans")
     }
 
     /// Keeps the tally so far on disk, so a crash still counts the session with its procedures.

@@ -2,6 +2,7 @@
 //! and the session lifecycle (start, idle countdown, end and verified wipe).
 
 mod bench;
+mod print;
 mod session;
 mod view;
 
@@ -17,6 +18,7 @@ use url::Url;
 
 pub use bench::BenchPlan;
 use bench::BenchRun;
+use print::{PrintRun, PrintView};
 use session::Session;
 
 use crate::browser::{self, Bounds, Browser, BrowserSetup, ParentWindow, WebEvent};
@@ -71,6 +73,8 @@ pub enum Overlay {
     },
     /// A navigation was refused.
     Blocked,
+    /// What happens to the document being printed.
+    Print,
 }
 
 /// The resident's choices for this session; reset by the wipe.
@@ -145,6 +149,8 @@ pub enum Message {
     PinChanged(String),
     /// The PIN was submitted.
     PinSubmit,
+    /// Top bar: print the page shown.
+    PrintPage,
 }
 
 /// The kiosk's state.
@@ -250,8 +256,12 @@ impl Kiosk {
     pub fn subscription(&self) -> Subscription<Message> {
         let web_visible = self.showing_web && self.overlay == Overlay::None;
         let bench_session = self.bench.as_ref().is_some_and(|b| b.idling_since.is_none());
-        let tick =
-            if web_visible || bench_session { Duration::from_millis(16) } else { Duration::from_millis(250) };
+        let printing = self.session.as_ref().is_some_and(|s| s.print_view == Some(PrintView::Preparing));
+        let tick = if web_visible || bench_session || printing {
+            Duration::from_millis(16)
+        } else {
+            Duration::from_millis(250)
+        };
         Subscription::batch([
             window::open_events().map(Message::WindowOpened),
             window::resize_events().map(|(_, size)| Message::Resized(size)),
@@ -292,6 +302,7 @@ impl Kiosk {
             }
             Message::PinChanged(entry) => self.pin_changed(entry),
             Message::PinSubmit => self.pin_submit(),
+            Message::PrintPage => self.print_page(),
         }
         Task::none()
     }
@@ -356,6 +367,7 @@ impl Kiosk {
         for event in events {
             self.web_event(event);
         }
+        self.follow_print();
         if let Some((_, since)) = &self.notice
             && since.elapsed() > NOTICE_FOR
         {
@@ -603,6 +615,14 @@ impl Kiosk {
                 tracing::info!("file chooser refused");
                 self.notice = Some((self.texts.get(&self.prefs.language, "upload-refused"), Instant::now()));
             }
+            WebEvent::PrintedToPdf(path) => {
+                let title = session.browser.as_ref().map(Browser::title).unwrap_or_default();
+                self.send_to_printer(&path, &title);
+            }
+            WebEvent::PrintToPdfFailed(error) => {
+                tracing::error!(%error, "the page could not be printed to PDF");
+                self.set_print_view(PrintView::CannotPrint(error));
+            }
         }
         self.sync_webview();
     }
@@ -688,11 +708,99 @@ impl Kiosk {
         }
     }
 
+    /// Top bar "Imprimer": the page shown becomes a PDF in the session folder, then is sent
+    /// (see [`WebEvent::PrintedToPdf`]). While a document prints, the button shows its progress.
+    fn print_page(&mut self) {
+        let Some(session) = self.session.as_mut() else { return };
+        if session.print_run.is_none() {
+            let Some(browser) = session.browser.as_ref() else { return };
+            let folder = session.folder.print_dir();
+            session.print_count += 1;
+            let destination = folder.join(format!("page-{}.pdf", session.print_count));
+            let view = match std::fs::create_dir_all(&folder) {
+                Ok(()) => {
+                    tracing::info!("printing the page to PDF");
+                    browser.print_to_pdf(&destination);
+                    PrintView::Preparing
+                }
+                Err(error) => {
+                    tracing::error!(%error, "cannot create the folder for printing");
+                    PrintView::CannotPrint(error.to_string())
+                }
+            };
+            self.set_print_view(view);
+        }
+        self.set_overlay(Overlay::Print);
+    }
+
+    /// Checks a document against the page cap and sends it to the station's printer.
+    fn send_to_printer(&mut self, path: &std::path::Path, title: &str) {
+        let max_pages = self.keeper.as_ref().map_or(0, |k| k.current().station.max_pages_per_session);
+        let Some(session) = self.session.as_mut() else { return };
+        let view = match (&self.config.printer, print::read_document(path)) {
+            (None, _) => PrintView::CannotPrint("no printer is configured".into()),
+            (_, Err(error)) => {
+                tracing::error!(%error, "cannot print the document");
+                PrintView::CannotPrint(error)
+            }
+            (Some(printer), Ok((pdf, pages))) => {
+                let left = max_pages.saturating_sub(session.tally.pages_printed);
+                if pages > left {
+                    tracing::info!(pages, left, "print refused: the session's page cap would be passed");
+                    PrintView::TooManyPages { pages, left }
+                } else {
+                    tracing::info!(pages, "print job sent");
+                    let stuck_after = Duration::from_secs(self.config.print_timeout_s.into());
+                    session.print_run = Some(PrintRun::start(printer, pdf, pages, title, stuck_after));
+                    PrintView::Run { pages, progress: printing::Progress::Sending }
+                }
+            }
+        };
+        self.set_print_view(view);
+    }
+
+    /// Takes the print run's news: what the resident sees, and the pages printed when it ends.
+    fn follow_print(&mut self) {
+        let Some(session) = self.session.as_mut() else { return };
+        let Some(run) = session.print_run.as_ref() else { return };
+        let (steps, over) = run.updates();
+        let pages = run.pages;
+        if over {
+            session.print_run = None;
+        }
+        for step in steps {
+            if let printing::Progress::Finished(outcome) = &step
+                && let Some(session) = self.session.as_mut()
+            {
+                tracing::info!(?outcome, "print job finished");
+                session.tally.pages_printed += outcome.pages();
+                session.save();
+            }
+            self.set_print_view(PrintView::Run { pages, progress: step });
+        }
+    }
+
+    /// Shows news of the print (and logs it, as the resident reads it).
+    fn set_print_view(&mut self, view: PrintView) {
+        if self.session.as_ref().is_some_and(|s| s.print_view.as_ref() == Some(&view)) {
+            return;
+        }
+        let lines = self.print_lines(&view);
+        tracing::info!(message = lines.join(" "), "print status shown");
+        if let Some(session) = self.session.as_mut() {
+            session.print_view = Some(view);
+        }
+    }
+
     /// Ends the session: drops the webview, deletes the session folder, clears the clipboard,
     /// resets the resident's choices, writes the usage record, then shows the home screen.
     fn end_session(&mut self, end: SessionEnd) {
         let Some(mut session) = self.session.take() else { return };
         let started = Instant::now();
+        if let Some(run) = session.print_run.take() {
+            tracing::info!("print job of the session cancelled at the wipe");
+            run.cancel();
+        }
         drop(session.browser.take());
         browser::pump_gtk();
         let wiped = self.store.wipe(session.folder.path());

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use protocol::policy::Station;
 use protocol::{Matcher, ProcedureId, SessionTally};
 
+use super::print::{PrintRun, PrintView};
 use crate::browser::Browser;
 use crate::idle::IdleWatch;
 use crate::session_store::SessionFolder;
@@ -33,6 +34,12 @@ pub struct Session {
     pub last_blocked: Option<String>,
     /// Whether the idle countdown is showing (to log its start and end once).
     pub countdown_shown: bool,
+    /// The document being printed, while it prints.
+    pub print_run: Option<PrintRun>,
+    /// What the print dialog shows (the last print's news).
+    pub print_view: Option<PrintView>,
+    /// Pages printed to PDF from the browser so far (names the files).
+    pub print_count: u32,
 }
 
 impl Session {
@@ -56,6 +63,9 @@ impl Session {
             in_new_window: false,
             last_blocked: None,
             countdown_shown: false,
+            print_run: None,
+            print_view: None,
+            print_count: 0,
         };
         session.apply_timeouts(station);
         session

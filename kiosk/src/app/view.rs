@@ -7,6 +7,9 @@ use iced::{Alignment, Color, Element, Length, Theme, theme};
 use protocol::Language;
 use protocol::policy::{Policy, Procedure};
 
+use printing::{Outcome, Problem, Progress};
+
+use super::print::PrintView;
 use super::{Kiosk, Message, Overlay, TOP_BAR};
 use crate::idle::IdleState;
 
@@ -71,6 +74,7 @@ impl Kiosk {
             (None, Overlay::Help) => self.help(policy),
             (None, Overlay::Pin { entry, error }) => self.pin(entry, *error),
             (None, Overlay::Blocked) => self.blocked(policy),
+            (None, Overlay::Print) => self.print_dialog(),
             (None, Overlay::None) if self.showing_web => {
                 Space::new().width(Length::Fill).height(Length::Fill).into()
             }
@@ -98,6 +102,10 @@ impl Kiosk {
             bar = bar.push(bar_button(self.t("bar-back"), Message::Back));
             if session.in_new_window {
                 bar = bar.push(bar_button(self.t("bar-close-window"), Message::CloseNewWindow));
+            }
+            if self.config.printer.is_some() {
+                let label = if session.print_run.is_some() { "bar-printing" } else { "bar-print" };
+                bar = bar.push(bar_button(self.t(label), Message::PrintPage).style(button::success));
             }
         } else if session.browser.is_some() {
             bar = bar.push(bar_button(format!("← {title}"), Message::ResumePage));
@@ -261,6 +269,65 @@ impl Kiosk {
             vec![self.t("blocked-text"), policy.station.help.clone()],
             vec![self.big_button(self.t("blocked-back"), Message::Dismiss, button::primary)],
         )
+    }
+
+    fn print_dialog(&self) -> Element<'_, Message> {
+        let view = self.session.as_ref().and_then(|s| s.print_view.as_ref());
+        let lines = view.map(|v| self.print_lines(v)).unwrap_or_default();
+        self.dialog(
+            self.t("print-title"),
+            lines,
+            vec![self.big_button(self.t("print-close"), Message::Dismiss, button::primary)],
+        )
+    }
+
+    /// What the resident reads about a print, in their language.
+    pub(super) fn print_lines(&self, view: &PrintView) -> Vec<String> {
+        let language = &self.prefs.language;
+        let with = |id: &str, name: &str, value: u32| self.texts.get_with(language, id, name, value);
+        let problems = |problems: &[Problem]| -> Vec<String> {
+            problems.iter().map(|p| self.t(&format!("problem-{}", p.as_str()))).collect()
+        };
+        match view {
+            PrintView::Preparing => vec![self.t("print-preparing")],
+            PrintView::TooManyPages { pages, left } => {
+                vec![with("print-too-many", "pages", *pages), with("print-left", "left", *left)]
+            }
+            PrintView::CannotPrint(_) => vec![self.t("print-cannot")],
+            PrintView::Run { pages, progress } => match progress {
+                Progress::Sending => vec![self.t("print-sending")],
+                Progress::Printing { pages_done, problems: now } => {
+                    let waiting = now.iter().any(|p| p.stops_printing());
+                    let mut lines = vec![match pages_done {
+                        _ if waiting => self.t("print-waiting"),
+                        Some(done) if *done < *pages => {
+                            let mut args = fluent_bundle::FluentArgs::new();
+                            args.set("done", done + 1);
+                            args.set("pages", *pages);
+                            self.texts.get_args(language, "print-page-of", &args)
+                        }
+                        _ => self.t("print-printing"),
+                    }];
+                    lines.extend(problems(now));
+                    lines
+                }
+                Progress::Finished(outcome) => match outcome {
+                    Outcome::Printed { pages } => vec![with("print-done", "pages", *pages)],
+                    Outcome::Stuck { problems: now, .. } => {
+                        let mut lines = vec![self.t("print-stuck")];
+                        lines.extend(problems(now));
+                        lines
+                    }
+                    Outcome::Cancelled { .. } => vec![self.t("print-cancelled")],
+                    Outcome::Aborted { problems: now, .. } => {
+                        let mut lines = vec![self.t("print-aborted")];
+                        lines.extend(problems(now));
+                        lines
+                    }
+                    Outcome::Failed(_) => vec![self.t("print-failed")],
+                },
+            },
+        }
     }
 
     fn pin<'a>(&self, entry: &'a str, error: Option<&'static str>) -> Element<'a, Message> {
