@@ -11,6 +11,8 @@ BROWSER_TEST_PACKAGES="chromium chromium-driver"
 # A real IPP printer for the tests (CUPS's ippeveprinter), which needs Avahi (DNS-SD) on a D-Bus
 # system bus even on loopback.
 PRINTER_TEST_PACKAGES="cups-ipp-utils avahi-daemon dbus"
+# SANE's scanimage; its `test` backend is the scanner of the tests.
+SCANNER_TEST_PACKAGES="sane-utils"
 
 # Starts the D-Bus system bus and Avahi if they are not running (as root), for ippeveprinter.
 # Stop what was started here with stop_printer_services.

@@ -32,6 +32,29 @@ pub enum Command {
     /// The station printer, for IT staff: its state, or a test print.
     #[command(subcommand)]
     Printer(PrinterCommand),
+    /// The station scanner, for IT staff: the scanners found, or a test scan.
+    #[command(subcommand)]
+    Scanner(ScannerCommand),
+}
+
+/// `kiosk scanner …`.
+#[derive(Debug, Subcommand)]
+pub enum ScannerCommand {
+    /// List the scanners SANE finds (device name, maker, model, kind), one per line.
+    List,
+    /// Scan one page the way the kiosk does; print the paths of the JPEG and the PDF written.
+    Scan {
+        /// SANE device name (see `kiosk scanner list`); default: the first scanner found.
+        #[arg(long)]
+        device: Option<String>,
+        /// Folder to write the scan to.
+        #[arg(long)]
+        out: PathBuf,
+        /// Backend options after `--`, e.g. `-- --mode Gray --resolution 300` (default:
+        /// `--mode Color --resolution 150`).
+        #[arg(last = true)]
+        options: Vec<String>,
+    },
 }
 
 /// `kiosk printer …`.

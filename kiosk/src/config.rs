@@ -29,8 +29,12 @@ pub struct KioskConfig {
     /// A print job that makes no progress for this many seconds is cancelled (the resident is
     /// told why).
     pub print_timeout_s: u32,
+    /// Whether the kiosk offers scanning ("Numériser un document").
+    pub scanning: bool,
     /// SANE device name of the scanner; the first device found when unset.
     pub scanner: Option<String>,
+    /// Backend options for the scanner (`["--mode", "Color", "--resolution", "150"]` when empty).
+    pub scanner_options: Vec<String>,
     /// PHC string (argon2id) of the volunteer PIN; volunteer mode is off when unset.
     pub volunteer_pin_hash: Option<String>,
 }
@@ -42,7 +46,9 @@ impl Default for KioskConfig {
             policy: None,
             printer: None,
             print_timeout_s: 300,
+            scanning: true,
             scanner: None,
+            scanner_options: Vec::new(),
             volunteer_pin_hash: None,
         }
     }

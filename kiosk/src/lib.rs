@@ -18,6 +18,8 @@ pub mod outcome;
 pub mod policy_cmd;
 pub mod policy_keeper;
 pub mod printer_cmd;
+pub mod scanner;
+pub mod scanner_cmd;
 pub mod session_store;
 pub mod status;
 pub mod volunteer;

@@ -25,6 +25,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => kiosk::launch::bench(args, process_start),
         Command::Volunteer(VolunteerCommand::HashPin) => hash_pin(),
         Command::Printer(command) => kiosk::printer_cmd::run(&command).emit(),
+        Command::Scanner(command) => kiosk::scanner_cmd::run(&command).emit(),
     }
 }
 

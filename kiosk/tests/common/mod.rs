@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod scanner;
 pub mod screens;
 pub mod site;
 pub mod x11;
