@@ -2,7 +2,7 @@
 //!
 //! Every navigation, redirect and new-window request goes through the session's [`Matcher`];
 //! downloads are limited to the policy's types and land in the session folder; the context menu,
-//! the print dialog and the file chooser are refused. What happens is queued as [`WebEvent`]s,
+//! the print dialog and GTK's file chooser are refused (uploads offer the session's documents). What happens is queued as [`WebEvent`]s,
 //! drained by the kiosk after each GTK pump: GTK callbacks run on the UI thread during the pump.
 
 use std::cell::{Cell, RefCell};
@@ -42,8 +42,9 @@ pub enum WebEvent {
     Downloaded,
     /// A download was refused (type not allowed, or it failed).
     DownloadRefused,
-    /// The page asked for a file to upload; refused for now.
-    UploadRefused,
+    /// The page asked for a file to upload: the kiosk offers the session's documents, then
+    /// answers with [`Browser::answer_upload`].
+    UploadRequested,
     /// The page was printed to this PDF file, ready to send to the printer.
     PrintedToPdf(PathBuf),
     /// The page could not be printed to PDF.
@@ -110,6 +111,8 @@ pub struct Browser {
     events: Rc<RefCell<VecDeque<WebEvent>>>,
     /// The page being printed to PDF, kept alive until WebKit is done with it.
     print: RefCell<Option<webkit2gtk::PrintOperation>>,
+    /// The page's pending request for a file to upload.
+    upload: Rc<RefCell<Option<webkit2gtk::FileChooserRequest>>>,
 }
 
 impl Browser {
@@ -160,7 +163,7 @@ impl Browser {
             .with_download_started_handler(download_started)
             .with_download_completed_handler(download_completed)
             .build_as_child(&setup.parent)?;
-        let browser = Self { webview, events, print: RefCell::default() };
+        let browser = Self { webview, events, print: RefCell::default(), upload: Rc::default() };
         browser.lock_down(setup.matcher, setup.download_types, setup.last_input);
         browser.load(setup.start.as_str());
         Ok(browser)
@@ -183,10 +186,13 @@ impl Browser {
         }
         view.connect_context_menu(|_, _, _, _| true);
         view.connect_print(|_, _| true);
-        let events = self.events.clone();
+        // Never GTK's file chooser (the whole disk): the kiosk shows the session's documents.
+        let (events, upload) = (self.events.clone(), self.upload.clone());
         view.connect_run_file_chooser(move |_, request| {
-            request.cancel();
-            events.borrow_mut().push_back(WebEvent::UploadRefused);
+            if let Some(earlier) = upload.borrow_mut().replace(request.clone()) {
+                earlier.cancel();
+            }
+            events.borrow_mut().push_back(WebEvent::UploadRequested);
             true
         });
         let events = self.events.clone();
@@ -324,6 +330,15 @@ impl Browser {
         });
         operation.print();
         *self.print.borrow_mut() = Some(operation);
+    }
+
+    /// Answers the page's request for a file: the chosen document, or nothing (cancelled).
+    pub fn answer_upload(&self, file: Option<&Path>) {
+        let Some(request) = self.upload.borrow_mut().take() else { return };
+        match file.and_then(Path::to_str) {
+            Some(path) => request.select_files(&[path]),
+            None => request.cancel(),
+        }
     }
 
     /// Goes back one page, if there is one.

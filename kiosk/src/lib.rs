@@ -10,6 +10,7 @@ pub mod app;
 pub mod browser;
 pub mod cli;
 pub mod config;
+pub mod documents;
 pub mod i18n;
 pub mod idle;
 pub mod launch;

@@ -129,8 +129,9 @@ pub fn list() -> Result<Vec<Device>, ScanError> {
         .collect())
 }
 
-/// Scans one page into `dir` as `<stem>-N.jpg` and `<stem>-N.pdf` (the first free N), calling
-/// `progress` with the percentage done.
+/// Scans one page into `dir` (which must exist: a session folder wiped meanwhile is not
+/// re-created) as `<stem>-N.jpg` and `<stem>-N.pdf` (the first free N), calling `progress` with
+/// the percentage done.
 pub fn scan(
     setup: &ScanSetup,
     dir: &Path,
@@ -143,7 +144,9 @@ pub fn scan(
             list()?.into_iter().next().map(|d| d.name).ok_or_else(|| ScanError::NoScanner(String::new()))?
         }
     };
-    std::fs::create_dir_all(dir).map_err(|e| ScanError::Failed(format!("{}: {e}", dir.display())))?;
+    if !dir.is_dir() {
+        return Err(ScanError::Failed(format!("{} is not a folder", dir.display())));
+    }
     let (jpeg, pdf) = free_names(dir, stem);
     let partial = jpeg.with_extension("part");
     let options: Vec<String> = if setup.options.is_empty() {

@@ -11,6 +11,9 @@ pub fn run(command: &ScannerCommand) -> Outcome {
         ScannerCommand::List => list(),
         ScannerCommand::Scan { device, out, options } => {
             let setup = ScanSetup { device: device.clone(), options: options.clone() };
+            if let Err(error) = std::fs::create_dir_all(out) {
+                return Outcome::new(1, String::new(), format!("{}: {error}\n", out.display()));
+            }
             match scanner::scan(&setup, out, "numerisation", |_| {}) {
                 Ok(scanned) => Outcome::new(
                     0,

@@ -238,7 +238,7 @@ fn large_text_and_high_contrast_last_for_the_session_only() {
 }
 
 #[test]
-fn a_refused_frame_is_only_counted_and_the_file_chooser_is_refused_with_a_message() {
+fn a_refused_frame_is_only_counted_and_uploads_offer_only_the_session_documents() {
     let elsewhere = Site::start("127.0.0.3", |_| Some(Page::Html("<title>pub</title>".into())));
     let frame = elsewhere.url("/frame");
     let site = Site::start("127.0.0.2", move |path| {
@@ -259,11 +259,17 @@ fn a_refused_frame_is_only_counted_and_the_file_chooser_is_refused_with_a_messag
     assert!(kiosk.log().contains("shown=false"), "{}", kiosk.log());
     wait_for("the page, still shown", SECONDS(10), || display.pixel(20, 100) == "#DDDDDD");
     assert!(elsewhere.requests().is_empty());
+    let windows_before = display.visible_windows();
 
+    // No GTK file chooser (the whole disk): the kiosk offers the session's documents instead.
     display.click(200, 150);
-    kiosk.wait_log("file chooser refused", 1, SECONDS(10));
-    display.screenshot(&screenshot_dir().join("upload-refused.png"));
-    assert_eq!(display.pixel(20, 100), "#DDDDDD", "no dialog over the page");
+    kiosk.wait_log("the page asks for a file", 1, SECONDS(10));
+    wait_for("the documents page over the page", SECONDS(10), || display.pixel(20, 100) != "#DDDDDD");
+    display.screenshot(&screenshot_dir().join("upload-chooser-empty.png"));
+    assert!(display.visible_windows() <= windows_before, "no other window opened");
+    display.key("Escape");
+    kiosk.wait_log("upload cancelled by the resident", 1, SECONDS(10));
+    wait_for("the page to come back", SECONDS(10), || display.pixel(20, 100) == "#DDDDDD");
 }
 
 #[test]

@@ -1,10 +1,11 @@
 //! `kiosk scanner list|scan`, the IT staff's scanner checks, against SANE's `test` scanner.
 
-mod common;
+#[path = "common/scanner.rs"]
+mod scanner;
 
 use std::process::Command;
 
-use common::scanner::TestScanner;
+use scanner::TestScanner;
 
 fn kiosk(scanner: &TestScanner, args: &[&str]) -> (i32, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_kiosk"))

@@ -3,6 +3,7 @@
 
 mod bench;
 mod print;
+mod scan;
 mod session;
 mod view;
 
@@ -19,6 +20,7 @@ use url::Url;
 pub use bench::BenchPlan;
 use bench::BenchRun;
 use print::{PrintRun, PrintView};
+use scan::{ScanRun, ScanView};
 use session::Session;
 
 use crate::browser::{self, Bounds, Browser, BrowserSetup, ParentWindow, WebEvent};
@@ -75,6 +77,12 @@ pub enum Overlay {
     Blocked,
     /// What happens to the document being printed.
     Print,
+    /// "Mes documents": the session's downloads and scans; with `chooser`, the page asked for a
+    /// file to upload and the resident picks one.
+    Documents {
+        /// The list answers an upload request.
+        chooser: bool,
+    },
 }
 
 /// The resident's choices for this session; reset by the wipe.
@@ -151,6 +159,16 @@ pub enum Message {
     PinSubmit,
     /// Top bar: print the page shown.
     PrintPage,
+    /// Top bar: "Mes documents".
+    OpenDocuments,
+    /// "Numériser un document".
+    Scan,
+    /// Print one of the session's documents.
+    PrintDocument(PathBuf),
+    /// Delete one of the session's documents.
+    DeleteDocument(PathBuf),
+    /// Send one of the session's documents to the page that asked for a file.
+    ChooseDocument(PathBuf),
 }
 
 /// The kiosk's state.
@@ -291,7 +309,7 @@ impl Kiosk {
             Message::Help => self.set_overlay(Overlay::Help),
             Message::AskEnd => self.set_overlay(Overlay::ConfirmEnd),
             Message::ConfirmEnd => self.end_session(SessionEnd::User),
-            Message::Dismiss => self.set_overlay(Overlay::None),
+            Message::Dismiss => self.dismiss(),
             Message::StillHere => self.input(),
             Message::SetLanguage(language) => self.set_language(language),
             Message::ToggleLargeText => self.toggle_large_text(),
@@ -303,6 +321,11 @@ impl Kiosk {
             Message::PinChanged(entry) => self.pin_changed(entry),
             Message::PinSubmit => self.pin_submit(),
             Message::PrintPage => self.print_page(),
+            Message::OpenDocuments => self.open_documents(false),
+            Message::Scan => self.scan(),
+            Message::PrintDocument(path) => self.print_document(&path),
+            Message::DeleteDocument(path) => self.delete_document(&path),
+            Message::ChooseDocument(path) => self.choose_document(&path),
         }
         Task::none()
     }
@@ -368,6 +391,7 @@ impl Kiosk {
             self.web_event(event);
         }
         self.follow_print();
+        self.follow_scan();
         if let Some((_, since)) = &self.notice
             && since.elapsed() > NOTICE_FOR
         {
@@ -459,9 +483,7 @@ impl Kiosk {
         let tiles = self.keeper.as_ref().map_or(0, |k| k.current().procedures.len());
         let at_home = !self.showing_web && self.overlay == Overlay::None;
         match key {
-            keyboard::Key::Named(Named::Escape) if self.overlay != Overlay::None => {
-                self.set_overlay(Overlay::None)
-            }
+            keyboard::Key::Named(Named::Escape) if self.overlay != Overlay::None => self.dismiss(),
             keyboard::Key::Named(Named::Enter) if self.overlay == Overlay::ConfirmEnd => {
                 self.end_session(SessionEnd::User)
             }
@@ -604,6 +626,7 @@ impl Kiosk {
                 tracing::info!("download saved in the session folder");
                 session.tally.downloads += 1;
                 session.save();
+                session.refresh_documents();
                 self.notice = Some((self.texts.get(&self.prefs.language, "download-done"), Instant::now()));
             }
             WebEvent::DownloadRefused => {
@@ -611,9 +634,10 @@ impl Kiosk {
                 self.notice =
                     Some((self.texts.get(&self.prefs.language, "download-refused"), Instant::now()));
             }
-            WebEvent::UploadRefused => {
-                tracing::info!("file chooser refused");
-                self.notice = Some((self.texts.get(&self.prefs.language, "upload-refused"), Instant::now()));
+            WebEvent::UploadRequested => {
+                tracing::info!("the page asks for a file: the session's documents are offered");
+                self.open_documents(true);
+                return;
             }
             WebEvent::PrintedToPdf(path) => {
                 let title = session.browser.as_ref().map(Browser::title).unwrap_or_default();
@@ -790,6 +814,120 @@ impl Kiosk {
         if let Some(session) = self.session.as_mut() {
             session.print_view = Some(view);
         }
+    }
+
+    /// Closes the dialog shown; a pending upload request is answered with nothing.
+    fn dismiss(&mut self) {
+        if self.overlay == (Overlay::Documents { chooser: true })
+            && let Some(browser) = self.session.as_ref().and_then(|s| s.browser.as_ref())
+        {
+            tracing::info!("upload cancelled by the resident");
+            browser.answer_upload(None);
+        }
+        self.set_overlay(Overlay::None);
+    }
+
+    /// Shows the session's documents (to pick one for the page when `chooser`).
+    fn open_documents(&mut self, chooser: bool) {
+        let Some(session) = self.session.as_mut() else { return };
+        session.refresh_documents();
+        tracing::info!(count = session.documents.len(), chooser, "documents shown");
+        self.set_overlay(Overlay::Documents { chooser });
+    }
+
+    /// "Numériser un document": one page from the scanner into the session folder.
+    fn scan(&mut self) {
+        let Some(session) = self.session.as_mut() else { return };
+        if session.scan_run.is_some() {
+            return;
+        }
+        let dir = session.folder.scans_dir();
+        // Made here, on the kiosk's thread: a scan finishing after the wipe finds no folder.
+        let view = match std::fs::create_dir_all(&dir) {
+            Ok(()) => {
+                let setup = crate::scanner::ScanSetup {
+                    device: self.config.scanner.clone(),
+                    options: self.config.scanner_options.clone(),
+                };
+                session.scan_run = Some(ScanRun::start(setup, &dir));
+                tracing::info!("scan started");
+                ScanView::Scanning(0)
+            }
+            Err(error) => ScanView::Failed(crate::scanner::ScanError::Failed(error.to_string())),
+        };
+        self.set_scan_view(view);
+        self.input();
+    }
+
+    /// Takes the scan's news; counts the scan and lists it once done.
+    fn follow_scan(&mut self) {
+        let Some(session) = self.session.as_mut() else { return };
+        let Some(run) = session.scan_run.as_ref() else { return };
+        let view = match run.poll() {
+            (_, Some(Ok(scanned))) => {
+                session.scan_run = None;
+                session.tally.scans += 1;
+                session.save();
+                session.refresh_documents();
+                tracing::info!(file = %scanned.pdf.display(), "scan saved in the session folder");
+                let name =
+                    scanned.pdf.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                ScanView::Done(name)
+            }
+            (_, Some(Err(error))) => {
+                session.scan_run = None;
+                tracing::warn!(%error, "scan failed");
+                ScanView::Failed(error)
+            }
+            (Some(percent), None) => ScanView::Scanning(percent),
+            (None, None) => return,
+        };
+        self.set_scan_view(view);
+    }
+
+    fn set_scan_view(&mut self, view: ScanView) {
+        tracing::info!(message = self.scan_line(&view), "scan status shown");
+        if let Some(session) = self.session.as_mut() {
+            session.scan_view = Some(view);
+        }
+    }
+
+    /// Prints one of the session's documents.
+    fn print_document(&mut self, path: &std::path::Path) {
+        let Some(session) = self.session.as_ref() else { return };
+        let Some(document) = session.documents.iter().find(|d| d.path == path) else { return };
+        if session.print_run.is_none() {
+            let name = document.name.clone();
+            self.send_to_printer(path, &name);
+        }
+        self.set_overlay(Overlay::Print);
+    }
+
+    /// Deletes one of the session's documents (only those: nothing else of the disk).
+    fn delete_document(&mut self, path: &std::path::Path) {
+        let Some(session) = self.session.as_mut() else { return };
+        if !crate::documents::is_listed(&session.documents, path) {
+            return;
+        }
+        match std::fs::remove_file(path) {
+            Ok(()) => tracing::info!("document deleted by the resident"),
+            Err(error) => tracing::warn!(%error, "could not delete the document"),
+        }
+        session.refresh_documents();
+        self.input();
+    }
+
+    /// Gives the page the document the resident chose.
+    fn choose_document(&mut self, path: &std::path::Path) {
+        let Some(session) = self.session.as_ref() else { return };
+        if !crate::documents::is_listed(&session.documents, path) {
+            return;
+        }
+        if let Some(browser) = session.browser.as_ref() {
+            tracing::info!("document given to the page for upload");
+            browser.answer_upload(Some(path));
+        }
+        self.set_overlay(Overlay::None);
     }
 
     /// Ends the session: drops the webview, deletes the session folder, clears the clipboard,

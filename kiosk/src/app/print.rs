@@ -75,9 +75,15 @@ impl PrintRun {
     }
 }
 
-/// Reads a document to print and counts its pages.
+/// Reads a document to print (a PDF, or a JPEG made into a one-page PDF) and counts its pages.
 pub fn read_document(path: &Path) -> Result<(Vec<u8>, u32), String> {
-    let pdf = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let pdf = match crate::documents::kind_of(path) {
+        crate::documents::Kind::Jpeg => {
+            printing::image_pdf::jpeg_to_pdf(&bytes).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        _ => bytes,
+    };
     let pages = printing::pdf::page_count(&pdf).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok((pdf, pages))
 }

@@ -8,7 +8,9 @@ use protocol::policy::Station;
 use protocol::{Matcher, ProcedureId, SessionTally};
 
 use super::print::{PrintRun, PrintView};
+use super::scan::{ScanRun, ScanView};
 use crate::browser::Browser;
+use crate::documents::{self, Document};
 use crate::idle::IdleWatch;
 use crate::session_store::SessionFolder;
 
@@ -40,6 +42,12 @@ pub struct Session {
     pub print_view: Option<PrintView>,
     /// Pages printed to PDF from the browser so far (names the files).
     pub print_count: u32,
+    /// The session's documents as last listed ("Mes documents", the upload chooser).
+    pub documents: Vec<Document>,
+    /// The scan in progress.
+    pub scan_run: Option<ScanRun>,
+    /// What the documents page shows about the last scan.
+    pub scan_view: Option<ScanView>,
 }
 
 impl Session {
@@ -66,6 +74,9 @@ impl Session {
             print_run: None,
             print_view: None,
             print_count: 0,
+            documents: Vec::new(),
+            scan_run: None,
+            scan_view: None,
         };
         session.apply_timeouts(station);
         session
@@ -84,6 +95,11 @@ impl Session {
     /// Folds the webview's input into the idle watch.
     pub fn note_web_input(&mut self) {
         self.idle.input(self.web_input.get());
+    }
+
+    /// Lists the session's documents again (after a download, a scan, a deletion).
+    pub fn refresh_documents(&mut self) {
+        self.documents = documents::list(&self.folder.downloads_dir(), &self.folder.scans_dir());
     }
 
     /// Saves the tally next to the session's files, so a crash still counts the session.

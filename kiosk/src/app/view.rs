@@ -10,7 +10,9 @@ use protocol::policy::{Policy, Procedure};
 use printing::{Outcome, Problem, Progress};
 
 use super::print::PrintView;
+use super::scan::ScanView;
 use super::{Kiosk, Message, Overlay, TOP_BAR};
+use crate::documents::human_size;
 use crate::idle::IdleState;
 
 /// Id of the volunteer PIN field, focused when the dialog opens.
@@ -75,6 +77,7 @@ impl Kiosk {
             (None, Overlay::Pin { entry, error }) => self.pin(entry, *error),
             (None, Overlay::Blocked) => self.blocked(policy),
             (None, Overlay::Print) => self.print_dialog(),
+            (None, Overlay::Documents { chooser }) => self.documents(*chooser),
             (None, Overlay::None) if self.showing_web => {
                 Space::new().width(Length::Fill).height(Length::Fill).into()
             }
@@ -110,6 +113,7 @@ impl Kiosk {
         } else if session.browser.is_some() {
             bar = bar.push(bar_button(format!("← {title}"), Message::ResumePage));
         }
+        bar = bar.push(bar_button(self.t("bar-documents"), Message::OpenDocuments));
         let middle = match &self.notice {
             Some((notice, _)) => text(notice.clone()).size(self.size(18.0)),
             None if session.tally.assisted => {
@@ -327,6 +331,95 @@ impl Kiosk {
                     Outcome::Failed(_) => vec![self.t("print-failed")],
                 },
             },
+        }
+    }
+
+    /// "Mes documents": scan, then each document with what can be done with it; or, when the
+    /// page asked for a file, the documents to choose from.
+    fn documents(&self, chooser: bool) -> Element<'_, Message> {
+        let Some(session) = self.session.as_ref() else { return Space::new().into() };
+        let title = if chooser { self.t("documents-choose-title") } else { self.t("documents-title") };
+        let mut scan = button(text(self.t("documents-scan")).size(self.size(22.0)))
+            .padding([14, 22])
+            .style(button::success);
+        if self.config.scanning && session.scan_run.is_none() {
+            scan = scan.on_press(Message::Scan);
+        }
+        let mut header = row![text(title).size(self.size(34.0)).width(Length::Fill)]
+            .spacing(20)
+            .align_y(Alignment::Center);
+        if self.config.scanning {
+            header = header.push(scan);
+        }
+        let mut content = column![header].spacing(16);
+        if let Some(view) = &session.scan_view {
+            content = content.push(text(self.scan_line(view)).size(self.size(22.0)));
+        }
+        let mut list = column![].spacing(10);
+        if session.documents.is_empty() {
+            list = list.push(text(self.t("documents-empty")).size(self.size(22.0)));
+        }
+        for document in &session.documents {
+            let origin = if document.scanned { "documents-scanned" } else { "documents-downloaded" };
+            let label = column![
+                text(document.name.clone()).size(self.size(22.0)),
+                text(format!("{} · {}", self.t(origin), human_size(document.size))).size(self.size(16.0)),
+            ]
+            .width(Length::Fill);
+            let action = |id: &str, message: Message, style: fn(&Theme, button::Status) -> button::Style| {
+                button(text(self.t(id)).size(self.size(20.0)))
+                    .padding([10, 18])
+                    .style(style)
+                    .on_press(message)
+            };
+            let mut line = row![label].spacing(12).align_y(Alignment::Center);
+            if chooser {
+                line = line.push(action(
+                    "documents-choose",
+                    Message::ChooseDocument(document.path.clone()),
+                    button::success,
+                ));
+            } else {
+                if self.config.printer.is_some() && document.kind.printable() {
+                    line = line.push(action(
+                        "documents-print",
+                        Message::PrintDocument(document.path.clone()),
+                        button::primary,
+                    ));
+                }
+                line = line.push(action(
+                    "documents-delete",
+                    Message::DeleteDocument(document.path.clone()),
+                    button::danger,
+                ));
+            }
+            list = list.push(container(line).padding(8).style(container::rounded_box));
+        }
+        content = content.push(scrollable(list).height(Length::Fill));
+        let (close, style): (String, fn(&Theme, button::Status) -> button::Style) = if chooser {
+            (self.t("documents-cancel"), button::secondary)
+        } else {
+            (self.t("documents-close"), button::secondary)
+        };
+        content = content.push(
+            row![
+                text(self.t("documents-note")).size(self.size(18.0)).width(Length::Fill),
+                self.big_button(close, Message::Dismiss, style),
+            ]
+            .align_y(Alignment::Center),
+        );
+        container(content).padding([20, 40]).width(Length::Fill).height(Length::Fill).into()
+    }
+
+    /// What the resident reads about the scan.
+    pub(super) fn scan_line(&self, view: &ScanView) -> String {
+        let language = &self.prefs.language;
+        match view {
+            ScanView::Scanning(percent) => {
+                self.texts.get_with(language, "scan-progress", "percent", *percent)
+            }
+            ScanView::Done(name) => self.texts.get_with(language, "scan-done", "name", name.as_str()),
+            ScanView::Failed(error) => self.t(&format!("scan-{}", error.as_str())),
         }
     }
 

@@ -87,6 +87,11 @@ impl Station {
 
     /// Starts `kiosk run` on `display`; its log goes to a file of the station.
     pub fn run(&self, display: &Xvfb, config: Option<&str>) -> Kiosk {
+        self.run_with_env(display, config, &[])
+    }
+
+    /// Starts `kiosk run` with extra environment variables (e.g. `SANE_CONFIG_DIR`).
+    pub fn run_with_env(&self, display: &Xvfb, config: Option<&str>, env: &[(&str, &Path)]) -> Kiosk {
         let config_path = self.dir.path().join("kiosk.toml");
         std::fs::write(&config_path, config.unwrap_or("")).unwrap();
         let log_path = self.dir.path().join("kiosk.log");
@@ -96,6 +101,7 @@ impl Station {
             .args(["--state-dir", self.state().to_str().unwrap(), "--config", config_path.to_str().unwrap()])
             .env("DISPLAY", display.name())
             .env("KIOSK_LOG", "kiosk=debug")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

@@ -12,9 +12,19 @@ const SECONDS: fn(u64) -> Duration = Duration::from_secs;
 /// A station with one procedure over `site`, its kiosk running on its own X server, at the home
 /// screen.
 pub fn open_station(site: &Site, idle: (u32, u32), config: Option<&str>) -> (Station, Xvfb, Kiosk) {
+    open_station_with_env(site, idle, config, &[])
+}
+
+/// [`open_station`] with extra environment variables for the kiosk.
+pub fn open_station_with_env(
+    site: &Site,
+    idle: (u32, u32),
+    config: Option<&str>,
+    env: &[(&str, &std::path::Path)],
+) -> (Station, Xvfb, Kiosk) {
     let station = Station::new(site.origin(), &site.url("/"), idle.0, idle.1);
     let display = Xvfb::start();
-    let kiosk = station.run(&display, config);
+    let kiosk = station.run_with_env(&display, config, env);
     wait_home(&kiosk, &display);
     (station, display, kiosk)
 }

@@ -125,6 +125,34 @@ impl Xvfb {
             .max()
     }
 
+    /// The runs of pixels of column `x` whose colour satisfies `wanted`, top to bottom, as
+    /// (first y, last y): the buttons of one colour stacked in that column.
+    pub fn runs_in_column(&self, x: u32, wanted: impl Fn(u8, u8, u8) -> bool) -> Vec<(u32, u32)> {
+        let output = Command::new("import")
+            .args(["-window", "root", "-crop", &format!("1x800+{x}+0"), "-depth", "8", "txt:-"])
+            .env("DISPLAY", &self.display)
+            .output()
+            .expect("import runs");
+        let text = String::from_utf8_lossy(&output.stdout);
+        let mut runs: Vec<(u32, u32)> = Vec::new();
+        for (y, r, g, b) in text.lines().filter_map(|line| {
+            let (position, rest) = line.split_once(':')?;
+            let y: u32 = position.split(',').nth(1)?.trim().parse().ok()?;
+            let hex = rest.split_whitespace().find(|w| w.starts_with('#'))?;
+            let channel = |i: usize| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok();
+            Some((y, channel(1)?, channel(3)?, channel(5)?))
+        }) {
+            if !wanted(r, g, b) {
+                continue;
+            }
+            match runs.last_mut() {
+                Some((_, last)) if *last + 1 == y => *last = y,
+                _ => runs.push((y, y)),
+            }
+        }
+        runs
+    }
+
     /// The colour of one pixel as (red, green, blue).
     pub fn rgb(&self, x: u32, y: u32) -> (u8, u8, u8) {
         let hex = self.pixel(x, y);
