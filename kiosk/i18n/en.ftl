@@ -72,6 +72,7 @@ documents-choose-title = Choose the document to send
 documents-empty = You have no document yet. Those you download or scan during this session appear here.
 documents-note = These documents are erased at the end of your session.
 documents-scan = Scan a document
+documents-view = View
 documents-print = Print
 documents-delete = Delete
 documents-choose = Choose

@@ -72,6 +72,7 @@ documents-choose-title = Choisissez le document à envoyer
 documents-empty = Vous n'avez pas encore de document. Ceux que vous téléchargez ou numérisez pendant cette session apparaissent ici.
 documents-note = Ces documents sont effacés à la fin de votre session.
 documents-scan = Numériser un document
+documents-view = Voir
 documents-print = Imprimer
 documents-delete = Supprimer
 documents-choose = Choisir

@@ -2,13 +2,16 @@
 //!
 //! Every navigation, redirect and new-window request goes through the session's [`Matcher`];
 //! downloads are limited to the policy's types and land in the session folder; the context menu,
-//! the print dialog and GTK's file chooser are refused (uploads offer the session's documents). What happens is queued as [`WebEvent`]s,
-//! drained by the kiosk after each GTK pump: GTK callbacks run on the UI thread during the pump.
+//! the print dialog and GTK's file chooser are refused (uploads offer the session's documents).
+//! The session's own documents are shown through the `kiosk-doc:` scheme, one at a time, only
+//! when the kiosk opens one. What happens is queued as [`WebEvent`]s, drained by the kiosk after
+//! each GTK pump: GTK callbacks run on the UI thread during the pump.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use gtk::prelude::*;
@@ -22,6 +25,9 @@ use webkit2gtk::{
 };
 use wry::dpi::{LogicalPosition, LogicalSize};
 use wry::{NewWindowResponse, Rect, WebViewBuilder, WebViewExtUnix};
+
+/// The scheme of the session's documents shown in the webview.
+const DOCUMENT_SCHEME: &str = "kiosk-doc";
 
 /// Something the page did that the kiosk must react to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,6 +119,8 @@ pub struct Browser {
     print: RefCell<Option<webkit2gtk::PrintOperation>>,
     /// The page's pending request for a file to upload.
     upload: Rc<RefCell<Option<webkit2gtk::FileChooserRequest>>>,
+    /// The session document shown now, the only one `kiosk-doc:` serves.
+    shown_document: Arc<Mutex<Option<PathBuf>>>,
 }
 
 impl Browser {
@@ -155,15 +163,22 @@ impl Browser {
                 events.borrow_mut().push_back(event);
             }
         };
+        let shown_document: Arc<Mutex<Option<PathBuf>>> = Arc::default();
+        let serve = {
+            let shown = shown_document.clone();
+            move |_id: wry::WebViewId<'_>, _request: wry::http::Request<Vec<u8>>| serve_document(&shown)
+        };
         let webview = WebViewBuilder::new()
             .with_incognito(true)
+            .with_custom_protocol(DOCUMENT_SCHEME.into(), serve)
             .with_bounds(setup.bounds.rect())
             .with_devtools(false)
             .with_new_window_req_handler(new_window)
             .with_download_started_handler(download_started)
             .with_download_completed_handler(download_completed)
             .build_as_child(&setup.parent)?;
-        let browser = Self { webview, events, print: RefCell::default(), upload: Rc::default() };
+        let browser =
+            Self { webview, events, print: RefCell::default(), upload: Rc::default(), shown_document };
         browser.lock_down(setup.matcher, setup.download_types, setup.last_input);
         browser.load(setup.start.as_str());
         Ok(browser)
@@ -224,7 +239,7 @@ impl Browser {
             }
             gtk::glib::Propagation::Proceed
         });
-        let events = self.events.clone();
+        let (events, shown) = (self.events.clone(), self.shown_document.clone());
         view.connect_decide_policy(move |_, decision, kind| {
             match kind {
                 PolicyDecisionType::NavigationAction | PolicyDecisionType::NewWindowAction => {
@@ -240,6 +255,22 @@ impl Browser {
                         .unwrap_or_default();
                     let asked = kind == PolicyDecisionType::NewWindowAction
                         || action.as_mut().is_some_and(|a| a.is_user_gesture() || a.is_redirect());
+                    if uri.starts_with(DOCUMENT_SCHEME) {
+                        // Only the kiosk opens documents (then one is shown); never a page.
+                        let opened = shown.lock().is_ok_and(|d| d.is_some());
+                        if opened && kind == PolicyDecisionType::NavigationAction {
+                            decision.use_();
+                        } else {
+                            decision.ignore();
+                            let reason = "a page may not open the session's documents".to_owned();
+                            events.borrow_mut().push_back(WebEvent::Blocked { reason, shown: false });
+                        }
+                        return true;
+                    }
+                    // Leaving a document for a page: the document is no longer served.
+                    if let Ok(mut document) = shown.lock() {
+                        *document = None;
+                    }
                     let verdict = matcher.borrow().explain_str(&uri, Context::TopLevel).map(drop);
                     match verdict {
                         Ok(_) if kind == PolicyDecisionType::NavigationAction => decision.use_(),
@@ -268,7 +299,9 @@ impl Browser {
                         .is_some_and(|value| {
                             value.trim_start().to_ascii_lowercase().starts_with("attachment")
                         });
-                    if response.is_mime_type_supported() && !attachment {
+                    let document =
+                        answer.as_ref().and_then(|r| r.uri()).is_some_and(|u| u.starts_with(DOCUMENT_SCHEME));
+                    if document || (response.is_mime_type_supported() && !attachment) {
                         return false;
                     }
                     // Not something to show: a download, allowed only for the policy's types.
@@ -332,6 +365,23 @@ impl Browser {
         *self.print.borrow_mut() = Some(operation);
     }
 
+    /// Shows one of the session's documents (a PDF or an image) in place of the page; "back"
+    /// returns to the page.
+    pub fn show_document(&self, path: &Path) {
+        if let Ok(mut shown) = self.shown_document.lock() {
+            *shown = Some(path.to_owned());
+        }
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut url = Url::parse(&format!("{DOCUMENT_SCHEME}://session/")).expect("a valid URL");
+        url.path_segments_mut().expect("a hierarchical URL").push(&name);
+        self.load(url.as_str());
+    }
+
+    /// The session document shown now, if the webview shows one.
+    pub fn shown_document(&self) -> Option<PathBuf> {
+        self.shown_document.lock().ok().and_then(|d| d.clone())
+    }
+
     /// Answers the page's request for a file: the chosen document, or nothing (cancelled).
     pub fn answer_upload(&self, file: Option<&Path>) {
         let Some(request) = self.upload.borrow_mut().take() else { return };
@@ -390,6 +440,26 @@ fn safe_destination(downloads: &Path, suggested: &Path) -> Option<PathBuf> {
         counter += 1;
     }
     Some(destination)
+}
+
+/// The answer of the `kiosk-doc:` scheme: the document the kiosk opened, whatever was asked.
+fn serve_document(shown: &Mutex<Option<PathBuf>>) -> wry::http::Response<std::borrow::Cow<'static, [u8]>> {
+    let path = shown.lock().ok().and_then(|d| d.clone());
+    let document = path.and_then(|path| {
+        let mime = match crate::documents::kind_of(&path) {
+            crate::documents::Kind::Pdf => "application/pdf",
+            crate::documents::Kind::Jpeg => "image/jpeg",
+            crate::documents::Kind::Png => "image/png",
+            crate::documents::Kind::Other => "application/octet-stream",
+        };
+        std::fs::read(&path).ok().map(|bytes| (mime, bytes))
+    });
+    let builder = wry::http::Response::builder().header("Cache-Control", "no-store");
+    let response = match document {
+        Some((mime, bytes)) => builder.status(200).header("Content-Type", mime).body(bytes.into()),
+        None => builder.status(404).header("Content-Type", "text/plain").body(b"closed".to_vec().into()),
+    };
+    response.expect("a valid response")
 }
 
 /// Runs GTK's pending work: page painting, WebKit callbacks, clipboard requests.

@@ -23,6 +23,11 @@ impl Kind {
     pub fn printable(self) -> bool {
         matches!(self, Self::Pdf | Self::Jpeg)
     }
+
+    /// Whether the kiosk can show it.
+    pub fn viewable(self) -> bool {
+        self != Self::Other
+    }
 }
 
 /// One document of the session.

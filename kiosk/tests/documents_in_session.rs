@@ -24,6 +24,10 @@ fn blue(r: u8, g: u8, b: u8) -> bool {
     u16::from(b) > u16::from(r) + 60 && u16::from(b) > u16::from(g) + 40
 }
 
+fn grey(r: u8, g: u8, b: u8) -> bool {
+    r == g && g == b && (120..200).contains(&r)
+}
+
 fn red(r: u8, g: u8, b: u8) -> bool {
     r > 170 && g < 100 && b < 100
 }
@@ -162,7 +166,29 @@ fn a_downloaded_pdf_prints_from_my_documents_and_can_be_deleted() {
     assert_eq!(printer.documents().len(), 1);
     display.key("Escape");
 
+    // The resident looks at the PDF inside the kiosk, then comes back to the page.
     open_documents(&display, &kiosk, 2);
+    let y = nth_button(&display, red, 0, "the delete button of the PDF");
+    let x = display.rightmost_in_row(y, grey).expect("the view button of the PDF");
+    display.click(x - 10, y);
+    kiosk.wait_log("document shown", 1, SECONDS(10));
+    wait_for("the document's page drawn in place of the web page", SECONDS(15), || {
+        display.pixel(20, 100) != "#DDDDDD" && display.pixel(640, 400) == "#FFFFFF"
+    });
+    display.screenshot(&screenshot_dir().join("document-view.png"));
+
+    // "Imprimer" while the document is shown sends the document itself, as downloaded.
+    let x = display.rightmost_in_row(38, green).expect("the print button in the top bar");
+    display.click(x - 20, 38);
+    kiosk.wait_log("C'est imprimé (1 page)", 2, SECONDS(60));
+    let mut sent = printer.documents();
+    sent.sort();
+    assert_eq!(sent.len(), 2);
+    let downloaded = station.session_folders().pop().unwrap().join("downloads/attestation.pdf");
+    assert_eq!(std::fs::read(&sent[1]).unwrap(), std::fs::read(downloaded).unwrap());
+    display.key("Escape");
+
+    open_documents(&display, &kiosk, 3);
     click_nth(&display, red, 0, "the delete button of the PDF");
     kiosk.wait_log("document deleted by the resident", 1, SECONDS(10));
     let folder = station.session_folders().pop().unwrap();
@@ -172,7 +198,7 @@ fn a_downloaded_pdf_prints_from_my_documents_and_can_be_deleted() {
     let record = &station.records()[0];
     assert_eq!(
         (&record["downloads"], &record["pages_printed"]),
-        (&serde_json::json!(1), &serde_json::json!(1))
+        (&serde_json::json!(1), &serde_json::json!(2))
     );
 }
 

@@ -163,6 +163,8 @@ pub enum Message {
     OpenDocuments,
     /// "Numériser un document".
     Scan,
+    /// Show one of the session's documents in place of the page.
+    ViewDocument(PathBuf),
     /// Print one of the session's documents.
     PrintDocument(PathBuf),
     /// Delete one of the session's documents.
@@ -323,6 +325,7 @@ impl Kiosk {
             Message::PrintPage => self.print_page(),
             Message::OpenDocuments => self.open_documents(false),
             Message::Scan => self.scan(),
+            Message::ViewDocument(path) => self.view_document(&path),
             Message::PrintDocument(path) => self.print_document(&path),
             Message::DeleteDocument(path) => self.delete_document(&path),
             Message::ChooseDocument(path) => self.choose_document(&path),
@@ -738,6 +741,13 @@ impl Kiosk {
         let Some(session) = self.session.as_mut() else { return };
         if session.print_run.is_none() {
             let Some(browser) = session.browser.as_ref() else { return };
+            // A document of the session shown in place of the page prints as it is.
+            if let Some(document) = browser.shown_document() {
+                let name = document.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                self.send_to_printer(&document, &name);
+                self.set_overlay(Overlay::Print);
+                return;
+            }
             let folder = session.folder.print_dir();
             session.print_count += 1;
             let destination = folder.join(format!("page-{}.pdf", session.print_count));
@@ -890,6 +900,20 @@ impl Kiosk {
         if let Some(session) = self.session.as_mut() {
             session.scan_view = Some(view);
         }
+    }
+
+    /// Shows one of the session's documents where the page was ("Fermer ce document" returns).
+    fn view_document(&mut self, path: &std::path::Path) {
+        let Some(session) = self.session.as_mut() else { return };
+        if !crate::documents::is_listed(&session.documents, path) {
+            return;
+        }
+        let Some(browser) = session.browser.as_ref() else { return };
+        tracing::info!("document shown");
+        browser.show_document(path);
+        session.in_new_window = true;
+        self.showing_web = true;
+        self.set_overlay(Overlay::None);
     }
 
     /// Prints one of the session's documents.

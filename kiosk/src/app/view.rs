@@ -97,9 +97,9 @@ impl Kiosk {
             .unwrap_or_default()
             .to_owned();
         let bar_button = |label: String, message: Message| {
-            button(text(label).size(self.size(20.0))).padding([12, 18]).on_press(message)
+            button(text(label).size(self.size(20.0))).padding([12, 14]).on_press(message)
         };
-        let mut bar = row![].spacing(10).align_y(Alignment::Center);
+        let mut bar = row![].spacing(8).align_y(Alignment::Center);
         if self.showing_web {
             bar = bar.push(bar_button(self.t("bar-home"), Message::Home));
             bar = bar.push(bar_button(self.t("bar-back"), Message::Back));
@@ -114,14 +114,18 @@ impl Kiosk {
             bar = bar.push(bar_button(format!("← {title}"), Message::ResumePage));
         }
         bar = bar.push(bar_button(self.t("bar-documents"), Message::OpenDocuments));
+        // With every button out (a page opened as a window, printing on) there is no room left
+        // for the title: the buttons come first.
+        let crowded = self.showing_web && session.in_new_window && self.config.printer.is_some();
         let middle = match &self.notice {
+            _ if crowded => text(""),
             Some((notice, _)) => text(notice.clone()).size(self.size(18.0)),
             None if session.tally.assisted => {
                 text(format!("{title} · {}", self.t("assisted-badge"))).size(self.size(22.0))
             }
             None => text(title).size(self.size(22.0)),
         };
-        bar = bar.push(container(middle).width(Length::Fill).center_x(Length::Fill));
+        bar = bar.push(container(middle).width(Length::Fill).center_x(Length::Fill).clip(true));
         bar = bar.push(bar_button(self.t("bar-help"), Message::Help).style(button::secondary));
         bar = bar.push(bar_button(self.t("bar-end"), Message::AskEnd).style(button::danger));
         container(bar).padding([0, 12]).height(TOP_BAR).center_y(TOP_BAR).width(Length::Fill).into()
@@ -380,6 +384,13 @@ impl Kiosk {
                     button::success,
                 ));
             } else {
+                if document.kind.viewable() {
+                    line = line.push(action(
+                        "documents-view",
+                        Message::ViewDocument(document.path.clone()),
+                        button::secondary,
+                    ));
+                }
                 if self.config.printer.is_some() && document.kind.printable() {
                     line = line.push(action(
                         "documents-print",
