@@ -64,9 +64,11 @@ fn retry_after(response: &ureq::http::Response<ureq::Body>) -> Option<Duration> 
 }
 
 impl Client {
-    /// A client of the server at `base` (e.g. `http://127.0.0.1:8080`).
-    pub fn new(base: &str) -> Self {
+    /// A client of the server at `base` (e.g. `https://parc.ville.example`), trusting its
+    /// certificate as `tls` says (see [`crate::tls::server_tls`]).
+    pub fn new(base: &str, tls: ureq::tls::TlsConfig) -> Self {
         let agent = ureq::Agent::config_builder()
+            .tls_config(tls)
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(60)))
             .timeout_connect(Some(Duration::from_secs(10)))
@@ -98,7 +100,13 @@ impl Client {
     }
 
     fn transport(error: ureq::Error) -> ClientError {
-        ClientError::Retry { message: format!("cannot reach the server: {error}"), retry_after: None }
+        let message = match &error {
+            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+                format!("the server's certificate is not trusted ({io}): check server_ca in agent.toml")
+            }
+            _ => format!("cannot reach the server: {error}"),
+        };
+        ClientError::Retry { message, retry_after: None }
     }
 
     /// Enrols with a site's code.

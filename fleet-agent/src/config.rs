@@ -24,6 +24,9 @@ pub struct AgentConfig {
     pub unauthorized_grace_s: u64,
     /// IPP URI of the station's printer, for its health; the kiosk's printer when unset.
     pub printer: Option<String>,
+    /// PEM file of the certificate authority (or authorities) that signed the fleet server's
+    /// HTTPS certificate, trusted instead of the system's; for an in-house authority.
+    pub server_ca: Option<PathBuf>,
 }
 
 impl Default for AgentConfig {
@@ -35,6 +38,7 @@ impl Default for AgentConfig {
             batch_size: MAX_RECORDS_PER_REPORT,
             unauthorized_grace_s: 3600,
             printer: None,
+            server_ca: None,
         }
     }
 }
@@ -59,6 +63,11 @@ fn validate(config: &AgentConfig, doc: &Document<'_>) -> Vec<Problem> {
     .collect();
     if !config.state_dir.is_absolute() {
         problems.push(doc.problem(key("state_dir"), "must be an absolute path"));
+    }
+    if let Some(file) = &config.server_ca
+        && let Err(problem) = crate::tls::server_tls(Some(file))
+    {
+        problems.push(doc.problem(key("server_ca"), problem));
     }
     problems
 }

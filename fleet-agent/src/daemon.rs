@@ -84,7 +84,9 @@ impl Daemon {
         let station = StationDir::new(&config.state_dir);
         let (enrolment, token) = station.enrolment().map_err(anyhow::Error::msg)?;
         let outbox = Outbox::open(&station.outbox())?;
-        let client = Client::new(&enrolment.server);
+        let tls = crate::tls::server_tls(config.server_ca.as_deref()).map_err(anyhow::Error::msg)?;
+        let client = Client::new(&enrolment.server, tls);
+        printing::tls::remember_certificates_in(station.printer_certificates());
         let probe = HealthProbe::new(station.root());
         let state = station.state();
         let hostname = sysinfo::System::host_name().unwrap_or_else(|| "station".into());

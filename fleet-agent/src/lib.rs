@@ -13,3 +13,4 @@ pub mod daemon;
 pub mod health;
 pub mod outbox;
 pub mod station;
+pub mod tls;

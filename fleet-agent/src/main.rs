@@ -95,8 +95,10 @@ fn enrol(server: &str, code: &str, config: &AgentConfig) -> anyhow::Result<()> {
         agent_version: env!("CARGO_PKG_VERSION").to_owned(),
         kiosk_version,
     };
-    let answer =
-        Client::new(&url).enrol(&request).map_err(|e| anyhow::anyhow!("enrolment at {url} failed: {e}"))?;
+    let tls = fleet_agent::tls::server_tls(config.server_ca.as_deref()).map_err(anyhow::Error::msg)?;
+    let answer = Client::new(&url, tls)
+        .enrol(&request)
+        .map_err(|e| anyhow::anyhow!("enrolment at {url} failed: {e}"))?;
     let enrolment = Enrolment {
         server: url.clone(),
         station_id: answer.station_id.to_string(),
@@ -113,15 +115,9 @@ fn enrol(server: &str, code: &str, config: &AgentConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The server URL, checked: http or https, with a host.
+/// The server URL, checked: https, or http to this machine only.
 fn url_ok(server: &str) -> anyhow::Result<String> {
-    let trimmed = server.trim().trim_end_matches('/');
-    match trimmed.split_once("://") {
-        Some(("http" | "https", rest)) if !rest.is_empty() => Ok(trimmed.to_owned()),
-        _ => anyhow::bail!(
-            "--server {server:?}: expected an http:// or https:// address such as https://parc.ville.example"
-        ),
-    }
+    fleet_agent::tls::check_server_url(server).map_err(anyhow::Error::msg)
 }
 
 fn main() -> ExitCode {

@@ -63,6 +63,11 @@ impl StationDir {
         self.root.join("policy.toml")
     }
 
+    /// The printer certificates the agent trusted on first use (IPP over TLS).
+    pub fn printer_certificates(&self) -> PathBuf {
+        self.agent_dir().join("printer-certificates")
+    }
+
     fn agent_dir(&self) -> PathBuf {
         self.root.join("agent")
     }

@@ -24,6 +24,10 @@ pub struct ServerConfig {
     pub health_retention_days: u32,
     /// Whether session cookies are marked `Secure` (off only behind plain HTTP on loopback).
     pub secure_cookies: bool,
+    /// PEM certificate chain (the server's certificate first) for HTTPS; with `tls_key`.
+    pub tls_certificate: Option<PathBuf>,
+    /// PEM private key of `tls_certificate`.
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -35,6 +39,8 @@ impl Default for ServerConfig {
             offline_after_s: 300,
             health_retention_days: 90,
             secure_cookies: true,
+            tls_certificate: None,
+            tls_key: None,
         }
     }
 }
@@ -47,7 +53,7 @@ impl ServerConfig {
 
     /// Applies `FLEET_*` environment variables over the file's values (`FLEET_LISTEN`,
     /// `FLEET_DATABASE`, `FLEET_DATA_DIR`, `FLEET_OFFLINE_AFTER_S`, `FLEET_HEALTH_RETENTION_DAYS`,
-    /// `FLEET_SECURE_COOKIES`). An unknown `FLEET_` variable or a bad value is an error naming it.
+    /// `FLEET_SECURE_COOKIES`, `FLEET_TLS_CERTIFICATE`, `FLEET_TLS_KEY`). An unknown `FLEET_` variable or a bad value is an error naming it.
     /// `FLEET_LOG` (log filter) and `FLEET_TEST_*` belong to others and are left alone.
     pub fn apply_env(&mut self, vars: impl IntoIterator<Item = (String, String)>) -> Result<(), String> {
         fn parsed<T: std::str::FromStr>(name: &str, value: &str, expected: &str) -> Result<T, String>
@@ -67,12 +73,15 @@ impl ServerConfig {
                 "OFFLINE_AFTER_S" => self.offline_after_s = parsed(&name, &value, "seconds")?,
                 "HEALTH_RETENTION_DAYS" => self.health_retention_days = parsed(&name, &value, "days")?,
                 "SECURE_COOKIES" => self.secure_cookies = parsed(&name, &value, "true or false")?,
+                "TLS_CERTIFICATE" => self.tls_certificate = Some(PathBuf::from(value)),
+                "TLS_KEY" => self.tls_key = Some(PathBuf::from(value)),
                 "LOG" | "REQUIRE_POSTGRES" => {}
                 other if other.starts_with("TEST_") => {}
                 _ => {
                     return Err(format!(
                         "unknown environment variable {name}: expected one of FLEET_LISTEN, FLEET_DATABASE, \
-                         FLEET_DATA_DIR, FLEET_OFFLINE_AFTER_S, FLEET_HEALTH_RETENTION_DAYS, FLEET_SECURE_COOKIES"
+                         FLEET_DATA_DIR, FLEET_OFFLINE_AFTER_S, FLEET_HEALTH_RETENTION_DAYS, FLEET_SECURE_COOKIES, \
+                         FLEET_TLS_CERTIFICATE, FLEET_TLS_KEY"
                     ));
                 }
             }
@@ -108,6 +117,8 @@ impl fmt::Debug for ServerConfig {
             .field("offline_after_s", &self.offline_after_s)
             .field("health_retention_days", &self.health_retention_days)
             .field("secure_cookies", &self.secure_cookies)
+            .field("tls_certificate", &self.tls_certificate)
+            .field("tls_key", &self.tls_key)
             .finish()
     }
 }
@@ -130,6 +141,13 @@ fn validate(config: &ServerConfig, doc: &Document<'_>) -> Vec<Problem> {
             key("database"),
             format!("{:?} is not a database URL: expected sqlite://PATH or postgres://…", redact(database)),
         ));
+    }
+    match (&config.tls_certificate, &config.tls_key) {
+        (Some(_), None) => {
+            problems.push(doc.problem(key("tls_certificate"), "needs tls_key (its private key) too"))
+        }
+        (None, Some(_)) => problems.push(doc.problem(key("tls_key"), "needs tls_certificate too")),
+        _ => {}
     }
     problems
 }
@@ -172,6 +190,10 @@ mod tests {
         assert!(error.starts_with("server.toml:1:10: listen: invalid socket address syntax"), "{error}");
         let error = ServerConfig::parse("database = \"mysql://x\"\n", "server.toml").unwrap_err().to_string();
         assert!(error.contains("database: \"mysql://x\" is not a database URL"), "{error}");
+        let error = ServerConfig::parse("tls_certificate = \"/etc/fleet-server/tls.pem\"\n", "server.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("tls_certificate: needs tls_key"), "{error}");
         assert_eq!(
             ServerConfig::parse("", "server.toml").unwrap().database_url(),
             "sqlite:///var/lib/fleet-server/fleet.db"

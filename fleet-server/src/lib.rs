@@ -14,4 +14,5 @@ pub mod secrets;
 pub mod serve;
 pub mod site_policy;
 pub mod store;
+pub mod tls;
 pub mod usage;

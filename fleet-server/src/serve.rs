@@ -5,26 +5,34 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::connect_info::Connected;
+use axum::serve::{IncomingStream, Listener};
 use tokio::net::TcpListener;
 
 use crate::api::{self, AppState};
 use crate::config::ServerConfig;
 use crate::store::{Store, write_seen};
+use crate::tls::{Peer, TlsListener};
 
-/// Serves the station API and the dashboard on `listener` until `shutdown` completes, then
-/// finishes the requests in progress. Health history older than the retention period is pruned
-/// at start and every hour.
-pub async fn serve(
-    listener: TcpListener,
+/// Serves the station API and the dashboard on `listener` (plain HTTP on a `TcpListener`,
+/// HTTPS on a [`TlsListener`]) until `shutdown` completes, then finishes the requests in
+/// progress. Health history older than the retention period is pruned at start and every hour.
+pub async fn serve<L>(
+    listener: L,
     store: Store,
     settings: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: Listener<Addr = SocketAddr>,
+    L::Io: Send,
+    Peer: for<'a> Connected<IncomingStream<'a, L>>,
+{
     let (seen, queue) = tokio::sync::mpsc::channel(SEEN_QUEUE);
     let writer = tokio::spawn(write_seen(store.clone(), queue));
     let state = Arc::new(AppState::new(store, settings, seen));
     let pruner = tokio::spawn(prune_health(state.clone()));
-    let app = api::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = api::router(state).into_make_service_with_connect_info::<Peer>();
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     pruner.abort();
     let _ = pruner.await;
@@ -51,12 +59,27 @@ async fn prune_health(state: Arc<AppState>) {
     }
 }
 
-/// Binds `address` and serves until SIGTERM or ctrl-c.
+/// Binds `address` and serves until SIGTERM or ctrl-c: HTTPS when the configuration names a
+/// certificate and key (read before anything is served; a bad one stops the start with its
+/// file named), plain HTTP otherwise.
 pub async fn run(address: SocketAddr, store: Store, settings: ServerConfig) -> anyhow::Result<()> {
+    let tls = match (&settings.tls_certificate, &settings.tls_key) {
+        (Some(certificate), Some(key)) => Some(crate::tls::server_config(certificate, key)?),
+        _ => None,
+    };
     let listener =
         TcpListener::bind(address).await.map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?;
-    tracing::info!(%address, backend = store.backend_name(), "fleet server listening");
-    serve(listener, store, settings, shutdown_signal()).await?;
+    let backend = store.backend_name();
+    match tls {
+        Some(tls) => {
+            tracing::info!(%address, backend, "fleet server listening (HTTPS)");
+            serve(TlsListener::new(listener, tls), store, settings, shutdown_signal()).await?;
+        }
+        None => {
+            tracing::info!(%address, backend, "fleet server listening (HTTP)");
+            serve(listener, store, settings, shutdown_signal()).await?;
+        }
+    }
     tracing::info!("fleet server stopped");
     Ok(())
 }

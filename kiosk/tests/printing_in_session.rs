@@ -67,7 +67,9 @@ fn config(printer: &TestPrinter, timeout_s: u32) -> String {
 fn the_page_is_printed_and_its_pages_are_counted_in_the_usage_record() {
     let Some(printer) = TestPrinter::start(Some("cat > /dev/null")) else { return };
     let site = certificate_site(2);
-    let (station, display, kiosk) = open_station(&site, (300, 60), Some(&config(&printer, 60)));
+    // Over IPP with TLS (ipps://), the printer's self-signed certificate trusted on first use.
+    let config = format!("printer = \"{}\"\nprint_timeout_s = 60\n", printer.ipps_uri());
+    let (station, display, kiosk) = open_station(&site, (300, 60), Some(&config));
     open_page(&display, &kiosk);
 
     click_print(&display);
@@ -81,6 +83,8 @@ fn the_page_is_printed_and_its_pages_are_counted_in_the_usage_record() {
     assert_eq!(documents.len(), 1, "{documents:?}");
     let pdf = std::fs::read(&documents[0]).unwrap();
     assert_eq!(printing::pdf::page_count(&pdf), Ok(2), "the printer received the page as a 2-page PDF");
+    let pin = station.state().join(format!("printer-certificates/localhost_{}.sha256", printer.port));
+    assert_eq!(std::fs::read_to_string(pin).unwrap().trim(), printer.certificate_fingerprint());
 
     display.key("Escape");
     wait_for("the page to come back", SECONDS(10), || display.pixel(20, 100) == "#DDDDDD");

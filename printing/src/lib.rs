@@ -1,4 +1,5 @@
-//! The station printer over IPP (`ipp://host[:port]/path`, carried on HTTP): its state, reasons
+//! The station printer over IPP (`ipp://host[:port]/path`, carried on HTTP, or `ipps://` over
+//! TLS, see [`tls`]): its state, reasons
 //! and supply levels for health reports and messages ([`status`]), print jobs ([`job`]) and a
 //! whole print run with its progress, stuck-job timeout and cancelling ([`follow`]), a document's
 //! page count before it is sent ([`pdf`]), a scan as a PDF ([`image_pdf`]), and the printer's
@@ -12,6 +13,7 @@ pub mod job;
 pub mod pdf;
 pub mod problem;
 pub mod status;
+pub mod tls;
 mod transport;
 
 pub use follow::{Outcome, PrintRequest, Progress, print_and_follow};

@@ -123,3 +123,34 @@ fn a_job_is_cancelled_when_its_session_ends() {
     assert_eq!(outcome, Outcome::Cancelled { pages: 0 });
     assert!(started.elapsed() < Duration::from_secs(30), "cancelled at once, not after the job");
 }
+
+#[test]
+fn a_printer_over_tls_is_trusted_on_first_use_and_a_changed_certificate_is_refused() {
+    let script = "cat > /dev/null; echo 'ATTR: job-impressions-completed=2' >&2";
+    let Some(printer) = TestPrinter::start(Some(script)) else { return };
+    let certificates = tempfile::tempdir().unwrap();
+    printing::tls::remember_certificates_in(certificates.path());
+    let uri = printer.ipps_uri();
+
+    // First use: its self-signed certificate is accepted and remembered.
+    let health = printer_health(&uri);
+    assert_eq!((health.state, health.error), (PrinterState::Idle, None));
+    let pin = certificates.path().join(format!("localhost_{}.sha256", printer.port));
+    assert_eq!(std::fs::read_to_string(&pin).unwrap().trim(), printer.certificate_fingerprint());
+    let document = pdf(2);
+    let id = printing::print_pdf(&uri, document.clone(), "attestation.pdf").unwrap();
+    let job = wait_job(&uri, id);
+    assert_eq!((job.state, job.pages_done), (JobState::Completed, Some(2)), "{job:?}");
+    assert_eq!(std::fs::read(&printer.documents()[0]).unwrap(), document);
+
+    // Another printer answering at the same address, with another certificate: refused.
+    let port = printer.port;
+    drop(printer);
+    let impostor = TestPrinter::start_on(port, Some("cat > /dev/null")).unwrap();
+    let health = printer_health(&uri);
+    assert_eq!(health.state, PrinterState::Unreachable, "{health:?}");
+    let error = health.error.unwrap();
+    assert!(error.contains("certificate changed") && error.contains(&pin.display().to_string()), "{error}");
+    assert!(printing::print_pdf(&uri, pdf(1), "attestation.pdf").is_err());
+    assert!(impostor.documents().is_empty(), "nothing was sent to it");
+}

@@ -522,3 +522,129 @@ fn a_full_disk_for_the_outbox_loses_no_session_once_space_returns() {
     wait_for(30, "the outbox to be emptied", || outbox_len(&state) == 0);
     assert_eq!(server.sessions_per_procedure(), [("ants-identite".to_owned(), 3)]);
 }
+
+/// A certificate authority of the city's own and a certificate it signed for the server on
+/// 127.0.0.1, made with `openssl` as IT staff would.
+struct Certificates {
+    authority: PathBuf,
+    certificate: PathBuf,
+    key: PathBuf,
+}
+
+fn openssl(dir: &Path, args: &str) {
+    let output = Command::new("openssl")
+        .current_dir(dir)
+        .args(args.split_whitespace())
+        .output()
+        .expect("openssl runs");
+    assert!(output.status.success(), "openssl {args}: {}", text(&output));
+}
+
+impl Certificates {
+    fn make(dir: &Path) -> Self {
+        let key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+        openssl(
+            dir,
+            &format!("req -x509 {key} -keyout ca.key -out ca.pem -days 2 -subj /CN=Ville-test-authority"),
+        );
+        std::fs::write(
+            dir.join("server.ext"),
+            "subjectAltName = IP:127.0.0.1, DNS:localhost\nbasicConstraints = CA:FALSE\n\
+             keyUsage = digitalSignature\nextendedKeyUsage = serverAuth\n",
+        )
+        .unwrap();
+        openssl(dir, &format!("req {key} -keyout server.key -out server.csr -subj /CN=parc"));
+        openssl(
+            dir,
+            "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 \
+             -extfile server.ext",
+        );
+        Self {
+            authority: dir.join("ca.pem"),
+            certificate: dir.join("server.pem"),
+            key: dir.join("server.key"),
+        }
+    }
+}
+
+#[test]
+fn a_station_reaches_the_server_over_https_and_trusts_only_its_authority() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let certificates = Certificates::make(dir);
+    let database = format!("sqlite://{}", dir.join("fleet.db").display());
+    let config = dir.join("server.toml");
+
+    // A key that is not the certificate's key stops the start, naming the files.
+    std::fs::write(
+        &config,
+        format!("tls_certificate = {:?}\ntls_key = {:?}\n", certificates.certificate, certificates.authority),
+    )
+    .unwrap();
+    let refused = Command::new(binary("fleet-server"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", &database, "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(text(&refused).contains("tls_key") && text(&refused).contains("ca.pem"), "{}", text(&refused));
+
+    std::fs::write(
+        &config,
+        format!("tls_certificate = {:?}\ntls_key = {:?}\n", certificates.certificate, certificates.key),
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let log = std::fs::File::create(dir.join("server.log")).unwrap();
+    let child = Command::new(binary("fleet-server"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database", &database, "--config"])
+        .arg(&config)
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let server = Server { child, url: format!("https://127.0.0.1:{port}"), database, config };
+    // The certificate is read before the port is opened: once it answers, it speaks TLS.
+    wait_for(30, "the server to listen", || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    let added = server.cli(&["site", "add", "--partner", "CCAS de la ville", "--name", "Accueil social"]);
+    let code = String::from_utf8(added.stdout).unwrap().lines().last().unwrap().trim().to_owned();
+    let policy_file = dir.join("policy.toml");
+    std::fs::copy(end_to_end::shipped_config("policy.toml"), &policy_file).unwrap();
+    server.cli(&["policy", "publish", policy_file.to_str().unwrap()]);
+
+    let state = dir.join("station");
+    let enrol = |agent_config: &Path| {
+        Command::new(binary("fleet-agent"))
+            .args(["enrol", "--server", &server.url, "--code", &code, "--state-dir", state.to_str().unwrap()])
+            .arg("--config")
+            .arg(agent_config)
+            .output()
+            .unwrap()
+    };
+    // Without the city's authority the server's certificate is not trusted: nothing is sent.
+    let system_only = dir.join("system-only.toml");
+    std::fs::write(&system_only, "").unwrap();
+    let untrusted = enrol(&system_only);
+    assert!(!untrusted.status.success());
+    let said = text(&untrusted);
+    assert!(said.contains("certificate is not trusted") && said.contains("server_ca"), "{said}");
+    assert!(!state.join("agent/token").exists());
+
+    let agent_config = dir.join("agent.toml");
+    std::fs::write(
+        &agent_config,
+        format!("server_ca = {:?}\nhealth_interval_s = 5\npolicy_interval_s = 10\n", certificates.authority),
+    )
+    .unwrap();
+    let enrolled = enrol(&agent_config);
+    assert!(enrolled.status.success(), "{}", text(&enrolled));
+    let agent_log = dir.join("agent.log");
+    let _agent = Agent::start(&state, &agent_config, &agent_log);
+    let published = std::fs::read_to_string(&policy_file).unwrap();
+    wait_for(30, "the agent to install the policy over HTTPS", || {
+        std::fs::read_to_string(state.join("policy.toml")).is_ok_and(|installed| installed == published)
+    });
+    wait_for(30, "the agent to create the outbox", || state.join("outbox.db").exists());
+    fill_outbox(&state, 7);
+    wait_for(60, "the seven sessions in the export", || server.total_sessions() == 7);
+    wait_for(30, "the outbox to be emptied", || outbox_len(&state) == 0);
+}

@@ -2,10 +2,11 @@
 //! a CSRF token in every form, and a limit on failed log-ins per name and per address.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::tls::Peer;
 use askama::Template;
 use axum::extract::{ConnectInfo, Form, FromRequestParts, Query, State};
 use axum::http::request::Parts;
@@ -246,7 +247,7 @@ pub struct LoginForm {
 /// `POST /admin/login`.
 pub async fn login(
     State(state): State<Arc<AppState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {

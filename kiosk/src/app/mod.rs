@@ -207,6 +207,7 @@ impl Kiosk {
     /// Starts the kiosk: wipes sessions left by a crash, loads the policy, opens the window.
     pub fn new(options: Options) -> (Self, Task<Message>) {
         let store = SessionStore::new(&options.state_dir);
+        printing::tls::remember_certificates_in(options.state_dir.join("printer-certificates"));
         let mut outbox = match Outbox::open(&options.state_dir) {
             Ok(outbox) => Some(outbox),
             Err(error) => {

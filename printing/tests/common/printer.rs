@@ -10,6 +10,8 @@ pub struct TestPrinter {
     child: Child,
     /// Its URI.
     pub uri: String,
+    /// Its port on loopback.
+    pub port: u16,
     spool: tempfile::TempDir,
 }
 
@@ -18,6 +20,13 @@ impl TestPrinter {
     /// (`ATTR: job-impressions-completed=N`, `STATE: +media-empty`). `None` when ippeveprinter
     /// is not installed and `FLEET_REQUIRE_PRINTER` is unset.
     pub fn start(script: Option<&str>) -> Option<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        Self::start_on(port, script)
+    }
+
+    /// Starts a printer on `port`, with a TLS certificate of its own (made at its first start,
+    /// as a printer makes one at the factory).
+    pub fn start_on(port: u16, script: Option<&str>) -> Option<Self> {
         if Command::new("ippeveprinter").arg("--version").output().is_err() {
             assert!(
                 std::env::var("FLEET_REQUIRE_PRINTER").is_err(),
@@ -27,7 +36,6 @@ impl TestPrinter {
             return None;
         }
         let spool = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut command = Command::new("ippeveprinter");
         command.args([
             "-n",
@@ -41,6 +49,8 @@ impl TestPrinter {
             "-k",
         ]);
         command.arg("-d").arg(spool.path().join("jobs"));
+        std::fs::create_dir_all(spool.path().join("keys")).unwrap();
+        command.arg("-K").arg(spool.path().join("keys"));
         std::fs::create_dir_all(spool.path().join("jobs")).unwrap();
         if let Some(script) = script {
             let path = spool.path().join("print.sh");
@@ -54,7 +64,7 @@ impl TestPrinter {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let printer = Self { child, uri: format!("ipp://localhost:{port}/ipp/print"), spool };
+        let printer = Self { child, uri: format!("ipp://localhost:{port}/ipp/print"), port, spool };
         let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
@@ -64,6 +74,37 @@ impl TestPrinter {
             std::thread::sleep(Duration::from_millis(50));
         }
         Some(printer)
+    }
+
+    /// Its URI for IPP over TLS (the same port).
+    pub fn ipps_uri(&self) -> String {
+        format!("ipps://localhost:{}/ipp/print", self.port)
+    }
+
+    /// The SHA-256 fingerprint of its certificate, as `openssl x509 -fingerprint` shows it.
+    pub fn certificate_fingerprint(&self) -> String {
+        let keys = self.spool.path().join("keys");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let certificate = loop {
+            let found = std::fs::read_dir(&keys)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .find(|p| p.extension().is_some_and(|e| e == "crt"));
+            if let Some(found) = found {
+                break found;
+            }
+            assert!(Instant::now() < deadline, "ippeveprinter made no certificate in {}", keys.display());
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let output = Command::new("openssl")
+            .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
+            .arg(&certificate)
+            .output()
+            .expect("openssl runs");
+        let text = String::from_utf8(output.stdout).unwrap();
+        text.trim().rsplit_once('=').expect("a fingerprint line").1.to_owned()
     }
 
     /// The documents it kept.
