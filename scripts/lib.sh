@@ -11,6 +11,9 @@ BROWSER_TEST_PACKAGES="chromium chromium-driver"
 # A real IPP printer for the tests (CUPS's ippeveprinter), which needs Avahi (DNS-SD) on a D-Bus
 # system bus even on loopback.
 PRINTER_TEST_PACKAGES="cups-ipp-utils avahi-daemon dbus"
+# openssl makes the certificates of the HTTPS tests (a city authority, the server's certificate)
+# and reads the test printer's.
+TLS_TEST_PACKAGES="openssl"
 # SANE's scanimage; its `test` backend is the scanner of the tests.
 SCANNER_TEST_PACKAGES="sane-utils"
 

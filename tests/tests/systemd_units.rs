@@ -1,4 +1,5 @@
 //! The systemd units in `deploy/systemd/` are ones systemd accepts: `systemd-analyze verify`
+//! (which reads their drop-ins in `deploy/systemd/<unit>.d/` too, such as the server's HTTPS one)
 //! finds nothing wrong but the programs not being installed on this machine.
 
 use std::process::Command;
