@@ -125,6 +125,11 @@ fn an_empty_tray_is_explained_and_a_stuck_job_is_cancelled() {
 
     click_print(&display);
     kiosk.wait_log("Il n'y a plus de papier", 1, SECONDS(30));
+    // On the screen: the title, "waiting for the printer" and the problem with what to do (more
+    // lines than "Envoi à l'imprimante…" alone), above the way back to the procedure.
+    wait_for("the no-paper explanation on the screen", SECONDS(10), || {
+        display.text_lines(80, 700).len() >= 3
+    });
     display.screenshot(&screenshot_dir().join("print-no-paper.png"));
     kiosk.wait_log("L'impression n'avançait plus", 1, SECONDS(30));
     assert!(kiosk.log().contains("Stuck"), "{}", kiosk.log());

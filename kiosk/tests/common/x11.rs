@@ -153,6 +153,32 @@ impl Xvfb {
         runs
     }
 
+    /// The lines of dark text between rows `top` and `bottom`, as (first y, last y) of each: rows
+    /// holding a dark pixel, with gaps of up to 4 rows (accents, dots) inside one line.
+    pub fn text_lines(&self, top: u32, bottom: u32) -> Vec<(u32, u32)> {
+        const WIDTH: usize = 1280;
+        let output = Command::new("import")
+            .args(["-window", "root", "-crop", &format!("{WIDTH}x{}+0+{top}", bottom - top)])
+            .args(["-colorspace", "Gray", "-depth", "8", "gray:-"])
+            .env("DISPLAY", &self.display)
+            .output()
+            .expect("import runs");
+        let dark_rows = output
+            .stdout
+            .chunks_exact(WIDTH)
+            .enumerate()
+            .filter(|(_, row)| row.iter().any(|&level| level < 100))
+            .map(|(y, _)| top + y as u32);
+        let mut lines: Vec<(u32, u32)> = Vec::new();
+        for y in dark_rows {
+            match lines.last_mut() {
+                Some((_, last)) if y <= *last + 5 => *last = y,
+                _ => lines.push((y, y)),
+            }
+        }
+        lines
+    }
+
     /// The colour of one pixel as (red, green, blue).
     pub fn rgb(&self, x: u32, y: u32) -> (u8, u8, u8) {
         let hex = self.pixel(x, y);
