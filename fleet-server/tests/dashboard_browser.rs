@@ -121,6 +121,16 @@ impl Browser {
         self.call("POST", &format!("/element/{element}/click"), Some(json!({})));
     }
 
+    /// Saves what the browser shows as `target/screenshots/NAME`.
+    fn screenshot(&self, name: &str) {
+        use base64::Engine as _;
+        let png = self.call("GET", "/screenshot", None);
+        let png = base64::engine::general_purpose::STANDARD.decode(png.as_str().unwrap()).unwrap();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), png).unwrap();
+    }
+
     fn text(&self, css: &str) -> String {
         let element = self.find(css);
         self.call("GET", &format!("/element/{element}/text"), None).as_str().unwrap().to_owned()
@@ -173,6 +183,7 @@ fn a_reporting_user_downloads_the_grant_report_from_chromium() {
     });
 
     // Log in from the page the dashboard sends an anonymous visitor to.
+    browser.call("POST", "/window/rect", Some(json!({"width": 1280, "height": 1400})));
     browser.goto(&server.url("/admin/usage?from=2026-11-01&to=2026-11-30"));
     wait_for(20, "the log-in page", || browser.url().contains("/admin/login").then_some(()));
     browser.type_into("#name", "rita");
@@ -183,6 +194,7 @@ fn a_reporting_user_downloads_the_grant_report_from_chromium() {
     });
     assert_eq!(browser.text("#sessions"), "3");
     assert_eq!(browser.text("#assisted"), "1");
+    browser.screenshot("dashboard-usage.png");
 
     // Download the XLSX of the selection.
     browser.click("#export-xlsx");
