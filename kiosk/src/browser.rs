@@ -16,6 +16,8 @@ use std::time::Instant;
 
 use gtk::prelude::*;
 use protocol::{Context, Matcher};
+
+use crate::refusal::Refusal;
 use raw_window_handle::{HandleError, HasWindowHandle, RawWindowHandle, WindowHandle, XlibWindowHandle};
 use url::Url;
 use webkit2gtk::{
@@ -34,8 +36,8 @@ const DOCUMENT_SCHEME: &str = "kiosk-doc";
 pub enum WebEvent {
     /// A navigation (page, redirect, frame or new window) was refused; `reason` is for volunteers.
     Blocked {
-        /// Why, in the matcher's words.
-        reason: String,
+        /// Why.
+        reason: Refusal,
         /// Whether the resident asked for it (a click, or a redirect after one): then the kiosk
         /// says so. A frame or a script of the page that is refused is only counted.
         shown: bool,
@@ -136,7 +138,7 @@ impl Browser {
                     Ok(_) => events.borrow_mut().push_back(WebEvent::NewWindow(url)),
                     Err(reason) => events
                         .borrow_mut()
-                        .push_back(WebEvent::Blocked { reason: reason.to_string(), shown: true }),
+                        .push_back(WebEvent::Blocked { reason: Refusal::Policy(reason), shown: true }),
                 }
                 // Opening a real new window from a child webview aborts inside wry: the kiosk loads
                 // allowed pages itself.
@@ -262,7 +264,7 @@ impl Browser {
                             decision.use_();
                         } else {
                             decision.ignore();
-                            let reason = "a page may not open the session's documents".to_owned();
+                            let reason = Refusal::SessionDocument;
                             events.borrow_mut().push_back(WebEvent::Blocked { reason, shown: false });
                         }
                         return true;
@@ -281,7 +283,7 @@ impl Browser {
                         }
                         Err(reason) => {
                             decision.ignore();
-                            let blocked = WebEvent::Blocked { reason: reason.to_string(), shown: asked };
+                            let blocked = WebEvent::Blocked { reason: Refusal::Policy(reason), shown: asked };
                             events.borrow_mut().push_back(blocked);
                         }
                     }

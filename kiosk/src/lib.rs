@@ -19,6 +19,7 @@ pub mod outcome;
 pub mod policy_cmd;
 pub mod policy_keeper;
 pub mod printer_cmd;
+pub mod refusal;
 pub mod scanner;
 pub mod scanner_cmd;
 pub mod session_store;

@@ -12,6 +12,7 @@ use super::scan::{ScanRun, ScanView};
 use crate::browser::Browser;
 use crate::documents::{self, Document};
 use crate::idle::IdleWatch;
+use crate::refusal::Refusal;
 use crate::session_store::SessionFolder;
 
 /// A session in progress.
@@ -33,7 +34,7 @@ pub struct Session {
     /// Whether the page shown was opened as a "new window" (then a close button is offered).
     pub in_new_window: bool,
     /// Why the last page was blocked, for the help screen.
-    pub last_blocked: Option<String>,
+    pub last_blocked: Option<Refusal>,
     /// Whether the idle countdown is showing (to log its start and end once).
     pub countdown_shown: bool,
     /// The document being printed, while it prints.

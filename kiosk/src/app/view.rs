@@ -257,12 +257,8 @@ impl Kiosk {
     fn help(&self, policy: &Policy) -> Element<'_, Message> {
         let mut body = vec![policy.station.help.clone()];
         if let Some(reason) = self.session.as_ref().and_then(|s| s.last_blocked.as_ref()) {
-            body.push(self.texts.get_with(
-                &self.prefs.language,
-                "help-last-blocked",
-                "reason",
-                reason.as_str(),
-            ));
+            let reason = reason.explain(&self.texts, &self.prefs.language);
+            body.push(self.texts.get_with(&self.prefs.language, "help-last-blocked", "reason", reason));
         }
         self.dialog(
             self.t("help-title"),
