@@ -16,6 +16,8 @@ PRINTER_TEST_PACKAGES="cups-ipp-utils avahi-daemon dbus"
 TLS_TEST_PACKAGES="openssl"
 # SANE's scanimage; its `test` backend is the scanner of the tests.
 SCANNER_TEST_PACKAGES="sane-utils"
+# systemd-analyze checks the units in deploy/systemd.
+UNIT_TEST_PACKAGES="systemd"
 
 # Starts the D-Bus system bus and Avahi if they are not running (as root), for ippeveprinter.
 # Stop what was started here with stop_printer_services.

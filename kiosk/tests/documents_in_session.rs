@@ -68,10 +68,19 @@ fn open_page(display: &Xvfb, kiosk: &Kiosk) {
 }
 
 /// Clicks "Mes documents" (the right-most blue button of the top bar).
+///
+/// Right after a dialog closes the top bar may not be redrawn yet (the print button's label, and
+/// so the place of the documents button, changes when a print ends): a click that met the old
+/// layout is made again on the new one.
 fn open_documents(display: &Xvfb, kiosk: &Kiosk, times: usize) {
-    let x = display.rightmost_in_row(38, blue).expect("the documents button is in the top bar");
-    display.click(x - 20, 38);
-    kiosk.wait_log("documents shown", times, SECONDS(10));
+    for _ in 0..3 {
+        let x = display.rightmost_in_row(38, blue).expect("the documents button is in the top bar");
+        display.click(x - 20, 38);
+        if kiosk.logged_within("documents shown", times, SECONDS(3)) {
+            return;
+        }
+    }
+    kiosk.wait_log("documents shown", times, SECONDS(1));
 }
 
 /// The column that crosses the right-hand buttons (of the documents page and its lines) beside

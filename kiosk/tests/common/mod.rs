@@ -122,6 +122,19 @@ impl Kiosk {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// Whether the log contains `needle` `count` times within `timeout`.
+    #[allow(dead_code)]
+    pub fn logged_within(&self, needle: &str, count: usize, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while self.log().matches(needle).count() < count {
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        true
+    }
+
     /// Waits until the log contains `needle` `count` times.
     pub fn wait_log(&self, needle: &str, count: usize, timeout: Duration) {
         let deadline = Instant::now() + timeout;
