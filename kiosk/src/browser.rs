@@ -16,8 +16,6 @@ use std::time::Instant;
 
 use gtk::prelude::*;
 use protocol::{Context, Matcher};
-
-use crate::refusal::Refusal;
 use raw_window_handle::{HandleError, HasWindowHandle, RawWindowHandle, WindowHandle, XlibWindowHandle};
 use url::Url;
 use webkit2gtk::{
@@ -27,6 +25,8 @@ use webkit2gtk::{
 };
 use wry::dpi::{LogicalPosition, LogicalSize};
 use wry::{NewWindowResponse, Rect, WebViewBuilder, WebViewExtUnix};
+
+use crate::refusal::Refusal;
 
 /// The scheme of the session's documents shown in the webview.
 const DOCUMENT_SCHEME: &str = "kiosk-doc";

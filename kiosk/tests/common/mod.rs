@@ -123,7 +123,6 @@ impl Kiosk {
     }
 
     /// Whether the log contains `needle` `count` times within `timeout`.
-    #[allow(dead_code)]
     pub fn logged_within(&self, needle: &str, count: usize, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         while self.log().matches(needle).count() < count {
@@ -137,18 +136,13 @@ impl Kiosk {
 
     /// Waits until the log contains `needle` `count` times.
     pub fn wait_log(&self, needle: &str, count: usize, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
-        while self.log().matches(needle).count() < count {
-            if Instant::now() > deadline {
-                let log = self.log();
-                let tail: Vec<&str> =
-                    log.lines().rev().take(25).collect::<Vec<_>>().into_iter().rev().collect();
-                panic!(
-                    "timed out after {timeout:?} waiting for {count}× {needle:?}; kiosk log:\n{}",
-                    tail.join("\n")
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        if !self.logged_within(needle, count, timeout) {
+            let log = self.log();
+            let tail: Vec<&str> = log.lines().rev().take(25).collect::<Vec<_>>().into_iter().rev().collect();
+            panic!(
+                "timed out after {timeout:?} waiting for {count}× {needle:?}; kiosk log:\n{}",
+                tail.join("\n")
+            );
         }
     }
 }
